@@ -1,0 +1,1 @@
+"""Embedding Radar's domain logic: plain Python, importable and testable without Prefect."""

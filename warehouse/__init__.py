@@ -1,0 +1,4 @@
+"""DuckDB warehouse: migrations, connections (one writer, many readers), writes and the SQL surface.
+
+Every SQL statement that writes lives in this package.
+"""
