@@ -6,8 +6,10 @@ from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
-from flows.common import day, recorded_run, settings
+from flows.common import day, recorded_run, settings, writer_slot
+from flows.notify import notify_failure
 from pipeline.config import HubConfig
 from pipeline.families import assign_families
 from pipeline.hub import HubFetch, default_endpoint, fetch_models
@@ -39,7 +41,8 @@ def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
         "issues": len(issues),
         "rejected": sum(i.action == "rejected" for i in issues),
     }
-    write_hub_snapshot(db, record, rows, families, issues)
+    with writer_slot():
+        write_hub_snapshot(db, record, rows, families, issues)
     logger = get_run_logger()
     for issue in issues[:20]:
         logger.warning("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
@@ -48,7 +51,7 @@ def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
     return record
 
 
-@flow(name="hub_snapshot")
+@flow(name="hub_snapshot", on_failure=[notify_failure], on_crashed=[notify_failure])
 def hub_snapshot(snapshot_date: str | date | None = None, config_path: str | None = None,
                  db_path: str | None = None, endpoint: str | None = None) -> dict:
     """Snapshot the models found by the configured Hub queries for one UTC date.
@@ -62,7 +65,8 @@ def hub_snapshot(snapshot_date: str | date | None = None, config_path: str | Non
     with recorded_run(db, "hub_snapshot", when) as run_id:
         fetched = fetch(cfg.hub, endpoint)
         record = RunRecord(run_id=run_id, flow="hub_snapshot", snapshot_date=when, source_version=endpoint)
-        record = store(str(db), record, fetched)
+        # quote(): 20,000 raw items are data, not futures; Prefect need not walk them.
+        record = store(str(db), record, quote(fetched))
     get_run_logger().info("hub snapshot %s: %d models, %d issues", when, record.rows_written, record.details["issues"])
     return {"run_id": record.run_id, "snapshot_date": when.isoformat(), "models": record.rows_written,
             **{k: v for k, v in record.details.items() if k != "per_query"}}
