@@ -7,10 +7,17 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from prefect import get_run_logger
+from prefect import get_client, get_run_logger
+from prefect.concurrency.sync import concurrency
+from prefect.context import FlowRunContext, TaskRunContext
+from prefect.exceptions import ObjectNotFound
 
 from pipeline.config import Config, load_config
-from warehouse.runs import fail_run, start_run
+from warehouse import db as warehouse_db
+from warehouse.runs import RunRecord, fail_run, finish_run, start_run
+
+WRITER_LIMIT = "duckdb-writer"
+"""The Prefect global concurrency limit (limit 1) that every warehouse write holds; see :func:`writer_slot`."""
 
 
 def settings(config_path: str | None, db_path: str | None) -> tuple[Config, Path]:
@@ -29,10 +36,47 @@ def day(value: str | date | None) -> date:
 @contextmanager
 def recorded_run(db: Path, flow_name: str, snapshot_date: date | None = None) -> Iterator[str]:
     """Start a run record; if the body raises, record the failure (the data was rolled back) and re-raise."""
-    run_id = start_run(db, flow_name, snapshot_date)
+    with writer_slot():
+        run_id = start_run(db, flow_name, snapshot_date)
     try:
         yield run_id
     except BaseException as exc:
         get_run_logger().error("%s failed: %s: %s", flow_name, type(exc).__name__, exc)
-        fail_run(db, run_id, exc)
+        with writer_slot():
+            fail_run(db, run_id, exc)
         raise
+
+
+def close_run(db: Path, record: RunRecord) -> None:
+    """Close a run that writes no rows of its own (the weekly pipeline's summary) in its own transaction."""
+    with writer_slot(), warehouse_db.writer(db) as con:
+        finish_run(con, record)
+
+
+@contextmanager
+def writer_slot(timeout_seconds: float = 900.0) -> Iterator[None]:
+    """Hold the one warehouse-writer slot around a write: ``with writer_slot(): write_...(db, ...)``.
+
+    DuckDB lets one process hold the file and fails a second writer at once, so writes from concurrent flow
+    runs (a daily snapshot overlapping the weekly pipeline, two workers) queue on the Prefect global
+    concurrency limit ``duckdb-writer`` instead. ``prefect deploy`` and ``radar serve`` create it
+    (flows/deployments.py). Where no active limit exists (``radar run`` on the ephemeral server), or outside
+    a flow or task run (a task's ``.fn`` called directly), the write relies on warehouse.db's bounded lock
+    retry. Never nest it, never hold it around a subflow: the limit is 1.
+    """
+    in_a_run = FlowRunContext.get() is not None or TaskRunContext.get() is not None
+    if in_a_run and _writer_limit_active():
+        with concurrency(WRITER_LIMIT, occupy=1, timeout_seconds=timeout_seconds):
+            yield
+    else:
+        yield
+
+
+def _writer_limit_active() -> bool:
+    """Whether the server has an active ``duckdb-writer`` limit (checked per write: it is one small GET)."""
+    with get_client(sync_client=True) as client:
+        try:
+            limit = client.read_global_concurrency_limit_by_name(WRITER_LIMIT)
+        except ObjectNotFound:
+            return False
+    return bool(limit.active)

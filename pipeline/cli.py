@@ -266,7 +266,7 @@ def main() -> None:
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
-    return text if isinstance(exc, (ConfigError,)) or type(exc).__name__ in ("QueryRejected", "WarehouseBusy", "WarehouseMissing") else f"{type(exc).__name__}: {text}"
+    return text if isinstance(exc, (ConfigError,)) or type(exc).__name__ in ("QueryRejected", "WarehouseBusy", "WarehouseMissing", "ServeError") else f"{type(exc).__name__}: {text}"
 
 
 if __name__ == "__main__":
