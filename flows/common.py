@@ -14,6 +14,7 @@ from prefect.exceptions import ObjectNotFound
 
 from pipeline.config import Config, load_config
 from warehouse import db as warehouse_db
+from warehouse.redact import redact
 from warehouse.runs import RunRecord, fail_run, finish_run, start_run
 
 WRITER_LIMIT = "duckdb-writer"
@@ -41,7 +42,7 @@ def recorded_run(db: Path, flow_name: str, snapshot_date: date | None = None) ->
     try:
         yield run_id
     except BaseException as exc:
-        get_run_logger().error("%s failed: %s: %s", flow_name, type(exc).__name__, exc)
+        get_run_logger().error("%s failed: %s", flow_name, redact(f"{type(exc).__name__}: {exc}"))
         with writer_slot():
             fail_run(db, run_id, exc)
         raise

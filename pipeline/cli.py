@@ -26,7 +26,7 @@ from pipeline.config import Config, ConfigError, load_config
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Embedding Radar: track, score and smoke-test Chinese text-embedding models.")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -266,7 +266,7 @@ def main() -> None:
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
-    return text if isinstance(exc, (ConfigError,)) or type(exc).__name__ in ("QueryRejected", "WarehouseBusy", "WarehouseMissing", "ServeError") else f"{type(exc).__name__}: {text}"
+    return text if isinstance(exc, (ConfigError,)) or type(exc).__name__ in ("QueryRejected", "WarehouseBusy", "WarehouseMissing", "ServeError", "BackupError") else f"{type(exc).__name__}: {text}"
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from typing import Any
 
 from pipeline.config import EXPAND_FIELDS, HubConfig, HubQuery
 from pipeline.issues import DataIssue
+from warehouse.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +116,11 @@ def run_query(
             return items, pages, attempt
         except Exception as exc:
             if not _retryable(exc):
-                raise HubFetchError(f"query {query.name!r} failed: {_one_line(exc)}") from exc
+                raise HubFetchError(f"query {query.name!r} failed: {_one_line(exc)}") from None
             last = exc
     raise HubFetchError(
         f"query {query.name!r} failed after {cfg.query_attempts} attempts: {_one_line(last)}"
-    ) from last
+    ) from None
 
 
 def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool | None = None,
@@ -149,4 +150,4 @@ def _one_line(exc: BaseException | None) -> str:
     if exc is None:
         return "unknown error"
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:300]
+    return redact(f"{type(exc).__name__}: {text}")[:300]

@@ -21,6 +21,7 @@ SHA = re.compile(r"^[0-9a-f]{40}$")
 MAX_COUNT = 10**12
 MAX_TAGS = 500
 MAX_TAG_LEN = 200
+MAX_LICENSE_LEN = 100
 
 RELATIONS = ("quantized", "finetune", "adapter", "merge")
 FORMAT_TAGS = {
@@ -93,13 +94,13 @@ def license_of(tags: list[str], card: object) -> str | None:
     """The licence from ``license:*`` tags, else from the card's metadata."""
     for tag in tags:
         if tag.startswith("license:"):
-            return tag.split(":", 1)[1][:100] or None
+            return tag.split(":", 1)[1] or None
     if isinstance(card, dict):
         value = card.get("license")
         if isinstance(value, list) and value and isinstance(value[0], str):
             value = value[0]
         if isinstance(value, str) and value.strip():
-            return value.strip()[:100]
+            return value.strip()
     return None
 
 
@@ -227,8 +228,17 @@ def normalize_item(item: dict[str, Any], snapshot_date: date, found_by: list[str
             row.params = total
         else:
             issue("safetensors.total", "not a positive integer", "nulled", total)
+    elif safetensors is not None:
+        issue("safetensors", "not an object", "nulled", safetensors)
 
-    row.license = license_of(row.tags, item.get("cardData"))
+    card = item.get("cardData")
+    if card is not None and not isinstance(card, dict):
+        issue("cardData", "not an object", "nulled", card)
+    license = license_of(row.tags, card)
+    if license is not None and len(license) > MAX_LICENSE_LEN:
+        issue("license", f"longer than {MAX_LICENSE_LEN} characters", "nulled", license)
+        license = None
+    row.license = license
     row.languages = sorted({t for t in row.tags if t in LANGUAGES})
     row.base_model, row.base_relation = base_of(row.tags)
     formats = {FORMAT_TAGS[t] for t in row.tags if t in FORMAT_TAGS}
