@@ -104,6 +104,9 @@ def run(
     step: Annotated[Step, typer.Argument(help="Which part of the pipeline.")] = Step.all,
     on: Annotated[Optional[str], typer.Option("--date", help="Snapshot date YYYY-MM-DD (default today, UTC).")] = None,
     force: Annotated[bool, typer.Option(help="Redo work that would be skipped (unchanged MTEB source, tested models).")] = False,
+    model: Annotated[Optional[list[str]], typer.Option("--model", help="smoke: test these models (repeatable) instead of the selection.")] = None,
+    task_runner: Annotated[Optional[str], typer.Option("--task-runner", help="smoke: threads or dask.")] = None,
+    dask_address: Annotated[Optional[str], typer.Option("--dask-address", help="smoke: a running Dask scheduler.")] = None,
 ) -> None:
     """The real thing, against HF_ENDPOINT (default huggingface.co)."""
     c: Context = ctx.obj
@@ -128,7 +131,7 @@ def run(
     elif step is Step.smoke:
         from flows.smoke import smoke_tests
 
-        result = smoke_tests(force=force, **common)
+        result = smoke_tests(force=force, models=model or None, task_runner=task_runner, dask_address=dask_address, **common)
     else:
         from flows.weekly_report import weekly_report
 

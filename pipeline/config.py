@@ -40,6 +40,17 @@ CRITERIA_ZH: dict[str, str] = {
 }
 
 
+TASK_TYPES: tuple[str, ...] = (
+    "Retrieval",
+    "Reranking",
+    "STS",
+    "PairClassification",
+    "Classification",
+    "Clustering",
+)
+"""The six C-MTEB task types, the keys of a profile's ``task_weights``."""
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or invalid; the message names the key."""
 
@@ -111,7 +122,9 @@ class Profile:
     license_gate: bool = False
     """Only models whose licence allows commercial use are ranked."""
     task_weights: dict[str, float] = field(default_factory=dict)
-    """Per C-MTEB task type weights for the fit criterion (e.g. Retrieval 2, Reranking 1)."""
+    """Per C-MTEB task type weights for the fit criterion (e.g. Retrieval 2, Reranking 1); empty = all equal."""
+    context_weight: float = 0.25
+    """Share of the fit criterion given to the context length (max tokens), the rest to the task types."""
 
 
 def _profile(name: str, description: str, weights: dict[str, float], **kw: Any) -> Profile:
@@ -134,6 +147,7 @@ DEFAULT_PROFILES: dict[str, Profile] = {
              "scalability": 1, "compatibility": 1, "community": 1},
             task_weights={"Retrieval": 3, "Reranking": 2, "STS": 0.5, "PairClassification": 0.5,
                           "Classification": 0, "Clustering": 0},
+            context_weight=0.4,
         ),
         _profile(
             "cpu-edge",
@@ -159,6 +173,12 @@ class ScoresConfig:
     missing_penalty: float = 0.25
     """Score given to an unknown criterion under ``penalise`` (never 0: unknown is not worst)."""
     tie_tolerance: float = 0.01
+    """Models whose total scores differ by at most this much from their group's leader are tied."""
+    min_coverage: float = 0.7
+    """Share of a profile's weight that must be known for a model to be ranked at all (with the built-in
+    profiles, a model needs C-MTEB results: the quality criteria carry a third or more of every profile)."""
+    max_gap_days: int = 28
+    """Downloads between two snapshots further apart than this are unknown, not spread over the gap."""
     protocol: str = "lenient"
     """C-MTEB protocol used for the performance and fit criteria: leaderboard, cpack2023 or lenient."""
 
@@ -180,6 +200,8 @@ class SmokeConfig:
     """``threads`` or ``dask`` (prefect-dask); ``dask_address`` selects a running scheduler."""
     dask_address: str | None = None
     dask_workers: int = 2
+    parallel: int = 1
+    """Models tested at once by the thread runner; above 1 they compete for the CPU and skew the speed figures."""
     real_models: tuple[str, ...] = ()
     """Models whose embeddings are meaningful, so the semantic similarity check applies."""
 
@@ -314,13 +336,19 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("scores.missing_policy: must be 'renormalise' or 'penalise'")
     if not 0 <= scores.missing_penalty <= 1:
         raise ConfigError("scores.missing_penalty: must be between 0 and 1")
+    if not 0 <= scores.tie_tolerance < 1:
+        raise ConfigError("scores.tie_tolerance: must be between 0 and 1")
+    if not 0 <= scores.min_coverage <= 1:
+        raise ConfigError("scores.min_coverage: must be between 0 and 1")
+    if scores.max_gap_days < 1:
+        raise ConfigError("scores.max_gap_days: must be >= 1")
     if scores.protocol not in ("leaderboard", "cpack2023", "lenient"):
         raise ConfigError("scores.protocol: must be 'leaderboard', 'cpack2023' or 'lenient'")
 
     smoke = _section("smoke", SmokeConfig, dict(raw.get("smoke", {})))
     if smoke.task_runner not in ("threads", "dask"):
         raise ConfigError("smoke.task_runner: must be 'threads' or 'dask'")
-    for key in ("top_n", "memory_mb", "threads", "batch_size", "dask_workers"):
+    for key in ("top_n", "memory_mb", "threads", "batch_size", "dask_workers", "parallel"):
         if getattr(smoke, key) < (0 if key == "top_n" else 1):
             raise ConfigError(f"smoke.{key}: must be positive")
     for key in ("max_model_mb", "max_run_mb", "timeout_seconds"):
@@ -416,7 +444,7 @@ def _profile_from(name: str, body: Any) -> Profile:
     key = f"profiles.{name}"
     if not isinstance(body, dict):
         raise ConfigError(f"{key}: expected a table")
-    allowed = {"weights", "description", "license_gate", "task_weights"}
+    allowed = {"weights", "description", "license_gate", "task_weights", "context_weight"}
     for k in body:
         if k not in allowed:
             raise ConfigError(f"{key}.{k}: unknown key; expected one of {sorted(allowed)}")
@@ -436,12 +464,21 @@ def _profile_from(name: str, body: Any) -> Profile:
     task_weights = {
         t: _typed(f"{key}.task_weights.{t}", w, float) for t, w in dict(body.get("task_weights", {})).items()
     }
-    if any(w < 0 for w in task_weights.values()):
-        raise ConfigError(f"{key}.task_weights: weights must be non-negative")
+    for t, w in task_weights.items():
+        if t not in TASK_TYPES:
+            raise ConfigError(f"{key}.task_weights.{t}: unknown task type; expected one of {list(TASK_TYPES)}")
+        if w < 0:
+            raise ConfigError(f"{key}.task_weights.{t}: weights must be non-negative")
+    if task_weights and sum(task_weights.values()) <= 0:
+        raise ConfigError(f"{key}.task_weights: weights sum to zero; at least one must be positive")
+    context_weight = _typed(f"{key}.context_weight", body.get("context_weight", 0.25), float)
+    if not 0 <= context_weight <= 1:
+        raise ConfigError(f"{key}.context_weight: must be between 0 and 1")
     return Profile(
         name=name,
         weights={c: clean.get(c, 0.0) for c in CRITERIA},
         description=str(body.get("description", "")),
         license_gate=_typed(f"{key}.license_gate", body.get("license_gate", False), bool),
         task_weights=task_weights,
+        context_weight=context_weight,
     )

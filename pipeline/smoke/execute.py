@@ -1,0 +1,71 @@
+"""One model end to end: download the pinned snapshot, refuse remote code, run the limited worker.
+
+This is what one flow task runs, on a thread or on a Dask worker on another machine, so everything it
+needs travels in two small picklable values (:class:`Target`, :class:`SmokeSettings`) and it returns a
+:class:`SmokeResult` without touching the warehouse.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.smoke.download import download, remote_code_reasons
+from pipeline.smoke.result import SmokeResult
+from pipeline.smoke.runner import run_worker
+from pipeline.smoke.select import Target
+
+
+@dataclass(frozen=True)
+class SmokeSettings:
+    """The limits and places every model test of a run shares."""
+
+    endpoint: str
+    cache_dir: Path
+    timeout_seconds: float
+    memory_mb: float
+    threads: int
+    batch_size: int
+
+    @classmethod
+    def from_config(cls, cfg: Config, endpoint: str) -> SmokeSettings:
+        return cls(endpoint=endpoint.rstrip("/"), cache_dir=Path(cfg.cache_dir) / "models",
+                   timeout_seconds=cfg.smoke.timeout_seconds, memory_mb=cfg.smoke.memory_mb,
+                   threads=cfg.smoke.threads, batch_size=cfg.smoke.batch_size)
+
+
+def _folder_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 3)
+
+
+def smoke_model(target: Target, settings: SmokeSettings) -> SmokeResult:
+    """Test one model; every outcome, including a failed download, is a result (nothing raises)."""
+    started = time.perf_counter()
+    common = dict(reasons=list(target.reasons), trust_remote_code=target.trust_remote_code)
+
+    def elapsed() -> float:
+        return round(time.perf_counter() - started, 3)
+
+    try:
+        folder = download(target.model_id, target.revision, settings.endpoint, settings.cache_dir,
+                          allow_pickle=target.allow_pickle, allow_remote_code=target.trust_remote_code)
+    except Exception as exc:   # a download failure is this model's result, not the run's
+        message = " ".join(str(exc).split())[:300]
+        return SmokeResult(target.model_id, target.revision, "download_error",
+                           error=f"{type(exc).__name__}: {message}", wall_seconds=elapsed(), **common)
+    download_seconds = elapsed()
+    needs_code = remote_code_reasons(folder)
+    if needs_code and not target.trust_remote_code:
+        return SmokeResult(target.model_id, target.revision, "remote_code_refused",
+                           error=f"loading would run code from the repository ({'; '.join(needs_code)}); "
+                                 "add the model to smoke.allow_remote_code to test it anyway",
+                           download_mb=_folder_mb(folder), download_seconds=download_seconds,
+                           wall_seconds=elapsed(), **common)
+    worker = run_worker(folder, timeout_seconds=settings.timeout_seconds, memory_mb=settings.memory_mb,
+                        threads=settings.threads, batch_size=settings.batch_size,
+                        trust_remote_code=target.trust_remote_code, semantic=target.semantic)
+    worker.pop("wall_seconds", None)
+    return SmokeResult.from_worker(target.model_id, target.revision, worker, download_mb=_folder_mb(folder),
+                                   download_seconds=download_seconds, wall_seconds=elapsed(), **common)

@@ -1,0 +1,53 @@
+"""Writes of a smoke-test run: its results, its data issues and the run's end, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pipeline.issues import DataIssue
+from pipeline.smoke.result import SmokeResult
+from warehouse import db
+from warehouse.hub import issues_table
+from warehouse.redact import redact
+from warehouse.runs import RunRecord, finish_run
+
+JSON_COLUMNS = ("checks", "backends", "versions", "hardware")
+
+
+def _row(run_id: str, result: SmokeResult) -> dict[str, Any]:
+    row = asdict(result)
+    for key in JSON_COLUMNS:
+        row[key] = json.dumps(row[key], ensure_ascii=False, default=str)
+    row["error"] = redact(row["error"]) if row["error"] else None
+    row["run_id"] = run_id
+    return row
+
+
+def write_smoke_results(path: str | Path, record: RunRecord, results: Sequence[SmokeResult],
+                        issues: Sequence[DataIssue] = ()) -> int:
+    """Insert one row per result and the run's data issues, and close the run, atomically."""
+    rows = [_row(record.run_id, r) for r in results]
+    with db.writer(path) as con:
+        columns = [c[0] for c in con.execute("SELECT * FROM smoke_results LIMIT 0").description]
+        placeholders = ", ".join("?" for _ in columns)
+        con.register("new_issues", issues_table(issues))
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if rows:
+                con.executemany(f"INSERT INTO smoke_results ({', '.join(columns)}) VALUES ({placeholders})",
+                                [[row[c] for c in columns] for row in rows])
+            con.execute("INSERT INTO data_issues BY NAME SELECT ? AS run_id, ? AS snapshot_date, * FROM new_issues",
+                        [record.run_id, record.snapshot_date])
+            record.rows_written = len(rows)
+            finish_run(con, record)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("new_issues")
+    return len(rows)
