@@ -127,7 +127,7 @@ def run(
     elif step is Step.scores:
         from flows.scores import compute_scores
 
-        result = compute_scores(as_of=when, **common)
+        result = compute_scores(as_of=when, full=force, **common)
     elif step is Step.smoke:
         from flows.smoke import smoke_tests
 
@@ -269,7 +269,7 @@ def main() -> None:
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
-    return text if isinstance(exc, (ConfigError,)) or type(exc).__name__ in ("QueryRejected", "WarehouseBusy", "WarehouseMissing", "ServeError", "BackupError") else f"{type(exc).__name__}: {text}"
+    return text if isinstance(exc, (ConfigError,)) or type(exc).__name__ in ("QueryRejected", "WarehouseBusy", "WarehouseMissing", "ServeError", "BackupError", "ShortlistError", "ScoringError", "HistoryError") else f"{type(exc).__name__}: {text}"
 
 
 if __name__ == "__main__":

@@ -143,7 +143,7 @@ DEFAULT_PROFILES: dict[str, Profile] = {
         _profile(
             "rag",
             "Retrieval-augmented generation: retrieval and reranking quality first.",
-            {"performance": 2, "speed": 1, "dimension": 1, "fit": 3, "training": 1,
+            {"performance": 3, "speed": 1, "dimension": 1, "fit": 4, "training": 1,
              "scalability": 1, "compatibility": 1, "community": 1},
             task_weights={"Retrieval": 3, "Reranking": 2, "STS": 0.5, "PairClassification": 0.5,
                           "Classification": 0, "Clustering": 0},

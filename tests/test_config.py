@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import CRITERIA, ConfigError, load_config
+from pipeline.config import (
+    CRITERIA, DEFAULT_PROFILES, DEFAULT_QUERIES, ConfigError, ScoresConfig, SmokeConfig, load_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +23,8 @@ def test_documented_example_is_valid_and_complete():
     assert [q.name for q in cfg.hub.queries][0] == "zh-embedding"
     assert cfg.hub.queries[0].filter == ("zh",) and cfg.hub.queries[0].search == "embedding"
     assert all(set(p.weights) <= set(CRITERIA) for p in cfg.profiles.values())
+    assert cfg.profiles == DEFAULT_PROFILES and cfg.hub.queries == DEFAULT_QUERIES
+    assert cfg.scores == ScoresConfig() and cfg.smoke == SmokeConfig()
 
 
 def test_environment_overrides_the_file(tmp_path):

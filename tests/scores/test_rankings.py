@@ -1,0 +1,220 @@
+"""Rankings: family de-duplication, gates, tie groups, the Pareto front, rank changes and their properties."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.config import CRITERIA, Config, ConfigError, load_config
+from pipeline.criteria import load_inputs, model_facts, score_criteria
+from pipeline.rankings import pareto_front, rank_models, tie_groups
+from tests.scores.helpers import WarehouseBuilder, day, rows, score
+from warehouse import db
+
+
+def ranking(scores, profile: str = "balanced") -> dict[str, dict[str, Any]]:
+    return {r["model_id"]: r for r in scores.rankings.filter(scores.rankings["profile"] == profile).to_dicts()}
+
+
+def test_a_quantized_copy_does_not_take_a_second_place(wh: WarehouseBuilder, cfg: Config):
+    for model, mean in (("a/best", 70.0), ("b/second", 60.0)):
+        wh.snapshot(day(0), model, 1000)
+        wh.board(model, mean)
+        wh.meta(model)
+    wh.model("c/best-gguf", family="a/best", base="a/best", relation="quantized")
+    wh.snapshot(day(0), "c/best-gguf", 1000, formats=["gguf"])
+    r = ranking(score(wh.build(), day(0), cfg))
+    assert (r["a/best"]["rank"], r["b/second"]["rank"]) == (1, 2)
+    copy = r["c/best-gguf"]
+    assert (copy["rank"], copy["status"], copy["represented_by"]) == (None, "family_duplicate", "a/best")
+
+
+def test_models_with_too_little_known_data_are_not_ranked_where_the_profile_needs_it(
+        wh: WarehouseBuilder, cfg: Config):
+    wh.snapshot(day(0), "a/evaluated", 1000)
+    wh.board("a/evaluated", 65.0)
+    wh.meta("a/evaluated")
+    wh.snapshot(day(0), "a/unevaluated", 1000)
+    wh.snapshot(day(0), "a/metadata-only", 1000)
+    wh.meta("a/metadata-only")
+    s = score(wh.build(), day(0), cfg)
+    unevaluated = ranking(s)["a/unevaluated"]
+    assert unevaluated["status"] == "insufficient_data" and unevaluated["rank"] is None
+    assert unevaluated["coverage"] == pytest.approx(5 / 11)
+    assert unevaluated["missing"] == ["dimension", "fit", "performance", "training"]
+    assert ranking(s, "cpu-edge")["a/unevaluated"]["status"] == "insufficient_data"  # 8 of 12 < 0.7
+    assert ranking(s)["a/metadata-only"]["status"] == "insufficient_data"  # 7 of 11 known
+    assert ranking(s, "cpu-edge")["a/metadata-only"]["status"] == "ranked"  # 10 of 12 known
+
+
+def test_the_commercial_profile_ranks_only_licences_that_allow_commercial_use(wh: WarehouseBuilder, cfg: Config):
+    for model, license in (("a/mit", "mit"), ("a/nc", "cc-by-nc-4.0"), ("a/unknown", None)):
+        wh.snapshot(day(0), model, 1000, license=license)
+        wh.board(model, 60.0)
+        wh.meta(model, license=None)
+    s = score(wh.build(), day(0), cfg)
+    commercial = ranking(s, "commercial")
+    assert commercial["a/mit"]["rank"] == 1
+    assert {commercial[m]["status"] for m in ("a/nc", "a/unknown")} == {"licence_gate"}
+    assert (commercial["a/nc"]["commercial_use"], commercial["a/unknown"]["commercial_use"]) == (False, None)
+    assert all(r["status"] == "ranked" for r in ranking(s).values())
+
+
+def test_tie_groups_are_led_by_their_best_model_and_never_wider_than_the_tolerance():
+    totals = np.array([0.900, 0.895, 0.8905, 0.885, 0.870])
+    assert tie_groups(totals, 0.01).tolist() == [1, 1, 1, 4, 5]  # chaining neighbours would give 1,1,1,1,5
+    assert tie_groups(totals, 0.0).tolist() == [1, 2, 3, 4, 5]
+    assert tie_groups(np.array([]), 0.01).tolist() == []
+
+
+def test_models_that_cannot_be_told_apart_share_a_tie_group(wh: WarehouseBuilder, cfg: Config):
+    for model, mean in (("a/one", 70.0), ("a/two", 69.99), ("a/three", 40.0)):
+        wh.snapshot(day(0), model, 1000)
+        wh.board(model, mean)
+        wh.meta(model)
+    r = ranking(score(wh.build(), day(0), cfg))
+    assert [(r[m]["rank"], r[m]["tie_group"]) for m in ("a/one", "a/two", "a/three")] == [(1, 1), (2, 1), (3, 3)]
+
+
+def test_the_pareto_front_keeps_models_nothing_beats_on_quality_size_and_dimension():
+    ranked = pl.DataFrame({
+        "profile": ["p"] * 5,
+        "model_id": ["big", "small", "dominated", "twin", "unknown"],
+        "quality": [70.0, 65.0, 60.0, 65.0, 90.0],
+        "params": [300, 100, 200, 100, None],
+        "embed_dim": [1024, 768, 1024, 768, 512],
+    })
+    front = dict(pareto_front(ranked).select("model_id", "pareto").iter_rows())
+    assert front == {"big": True, "small": True, "dominated": False, "twin": True, "unknown": None}
+
+
+def test_rank_change_compares_with_the_ranking_a_week_earlier(wh: WarehouseBuilder, cfg: Config):
+    for model, mean in (("a/rising", 60.0), ("a/falling", 70.0)):
+        wh.snapshot(day(0), model, 1000)
+        wh.board(model, mean)
+        wh.meta(model)
+    score(wh.build(), day(0), cfg)
+    for model, mean in (("a/rising", 75.0), ("a/falling", 70.0)):
+        wh.snapshot(day(7), model, 2000)
+        wh.board(model, mean, when=day(7))
+    wh.snapshot(day(7), "a/newcomer", 10)
+    wh.meta("a/newcomer", when=day(7))
+    s = score(wh.build(), day(7), cfg)
+    r = ranking(s)
+    assert (r["a/rising"]["rank_change"], r["a/falling"]["rank_change"]) == (1, -1)
+    newcomer = ranking(s, "cpu-edge")["a/newcomer"]  # ranked on cpu-edge, not on the list a week ago
+    assert newcomer["rank"] is not None and newcomer["rank_change"] is None
+
+
+def test_a_rerun_replaces_the_dates_rows(wh: WarehouseBuilder, cfg: Config):
+    wh.history("a/m", range(0, 10), per_day=10)
+    path = wh.build()
+    score(path, day(9), cfg)
+    score(path, day(9), cfg)
+    counts = rows(path, "SELECT (SELECT count(*) FROM download_trends) AS t, (SELECT count(*) FROM rankings) AS r,"
+                        " (SELECT count(*) FROM criteria_scores) AS c")[0]
+    assert counts == {"t": 10, "r": 4, "c": 4 * 8}
+    runs = rows(path, "SELECT status, rows_written, details FROM runs WHERE flow = 'scores'")
+    assert [r["status"] for r in runs] == ["completed", "completed"]
+
+
+# Properties, on synthetic cohorts scored without a warehouse round trip per example.
+
+@pytest.fixture(scope="module")
+def input_schema(tmp_path_factory) -> pl.Schema:
+    path = tmp_path_factory.mktemp("schema") / "radar.duckdb"
+    with db.writer(path):
+        pass
+    with db.reader(path) as con:
+        empty = pl.DataFrame(schema={"model_id": pl.String, "momentum": pl.String, "anomaly": pl.String})
+        return load_inputs(con, date(2025, 1, 1), "lenient", empty).schema
+
+
+def cohort(schema: pl.Schema, models: list[dict[str, Any]]) -> pl.DataFrame:
+    rows = [{**dict.fromkeys(schema), "model_id": f"m/{i}", "family_id": f"m/{i}", "snapshot_date": date(2025, 1, 1),
+             "lb_id": f"m/{i}" if m["mean"] is not None else None, "cm_id": f"m/{i}" if m["dim"] else None,
+             "lb_date": date(2025, 1, 1), "mean_task_type": m["mean"], "n_tasks": 31,
+             **{t: m["mean"] for t in ("retrieval", "reranking", "sts", "pair_classification", "classification",
+                                       "clustering")},
+             "hub_params": m["params"], "embed_dim": m["dim"], "downloads_30d": m["d30"], "likes": m["likes"],
+             "hub_license": m["license"], "tags": ["sentence-transformers"], "formats": ["safetensors"],
+             "library_name": "sentence-transformers", "has_variant": False}
+            for i, m in enumerate(models)]
+    return pl.DataFrame(rows, schema=schema)
+
+
+model_strategy = st.fixed_dictionaries({
+    "mean": st.one_of(st.none(), st.floats(40, 80)),
+    "params": st.one_of(st.none(), st.integers(10**7, 10**10)),
+    "dim": st.one_of(st.none(), st.sampled_from([256, 512, 768, 1024, 1792, 4096])),
+    "d30": st.integers(0, 10**7),
+    "likes": st.integers(0, 10**4),
+    "license": st.sampled_from(["mit", "apache-2.0", "cc-by-nc-4.0", None]),
+})
+cohorts = st.lists(model_strategy, min_size=1, max_size=15)
+weight_maps = st.fixed_dictionaries({c: st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0]) for c in CRITERIA}).filter(
+    lambda w: sum(w.values()) > 0)
+quick = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def ranked(schema: pl.Schema, models: list[dict[str, Any]], cfg: Config) -> pl.DataFrame:
+    inputs = cohort(schema, models)
+    scored = score_criteria(inputs, cfg.profiles, cfg.scores, date(2025, 1, 1))
+    empty = pl.DataFrame(schema={"profile": pl.String, "model_id": pl.String, "previous_rank": pl.Int32})
+    return rank_models(scored, model_facts(inputs), empty, cfg.profiles, cfg.scores)
+
+
+@quick
+@given(models=cohorts)
+def test_ranks_are_a_permutation_of_the_ranked_models(input_schema, cfg: Config, models):
+    out = ranked(input_schema, models, cfg)
+    for profile, part in out.partition_by("profile", as_dict=True).items():
+        ranks = part.filter(pl.col("status") == "ranked")["rank"].to_list()
+        assert sorted(ranks) == list(range(1, len(ranks) + 1)), profile
+        assert part.filter(pl.col("status") != "ranked")["rank"].null_count() == part.height - len(ranks)
+        totals = part.filter(pl.col("status") == "ranked").sort("rank")["total_score"].to_list()
+        assert totals == sorted(totals, reverse=True)
+        assert all(0 <= t <= 1 + 1e-9 for t in totals)
+
+
+@quick
+@given(models=cohorts, weights=weight_maps, factor=st.sampled_from([0.01, 0.5, 3.0, 1000.0]))
+def test_scaling_all_weights_does_not_change_ranks(input_schema, cfg: Config, models, weights, factor):
+    base = replace(cfg, profiles={"p": replace(cfg.profiles["balanced"], weights=weights)})
+    scaled = replace(cfg, profiles={"p": replace(cfg.profiles["balanced"],
+                                                 weights={c: w * factor for c, w in weights.items()})})
+    a = ranked(input_schema, models, base).sort("model_id")
+    b = ranked(input_schema, models, scaled).sort("model_id")
+    assert a["rank"].to_list() == b["rank"].to_list()
+    assert a["status"].to_list() == b["status"].to_list()
+    assert a["total_score"].to_list() == pytest.approx(b["total_score"].to_list(), nan_ok=True)
+
+
+@given(weights=st.fixed_dictionaries({c: st.sampled_from([0, 0.0]) for c in CRITERIA}))
+@settings(max_examples=5, deadline=None)
+def test_weights_that_sum_to_zero_are_rejected_with_the_key(tmp_path_factory, weights):
+    path = tmp_path_factory.mktemp("cfg") / "radar.toml"
+    path.write_text("[profiles.mine]\nweights = { " + ", ".join(f"{c} = {w}" for c, w in weights.items()) + " }\n")
+    with pytest.raises(ConfigError, match=r"profiles\.mine\.weights: weights sum to zero"):
+        load_config(path, env={})
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("weights = { performance = -1, speed = 1 }", r"profiles\.mine\.weights\.performance: .*non-negative"),
+    ("weights = { quality = 1 }", r"profiles\.mine\.weights\.quality: unknown criterion"),
+    ("weights = { speed = 1 }\ntask_weights = { Retrieveal = 1 }", r"task_weights\.Retrieveal: unknown task type"),
+    ("weights = { speed = 1 }\ncontext_weight = 2", r"profiles\.mine\.context_weight: must be between 0 and 1"),
+])
+def test_bad_profiles_fail_fast_naming_the_key(tmp_path: Path, body: str, message: str):
+    path = tmp_path / "radar.toml"
+    path.write_text(f"[profiles.mine]\n{body}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path, env={})

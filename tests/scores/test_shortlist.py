@@ -1,0 +1,114 @@
+"""`radar top`: the shortlist with reasons, its filters and errors, as a table and as JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config, ConfigError
+from pipeline.shortlist import ShortlistError, parse_size, render_top
+from tests.scores.helpers import WarehouseBuilder, day, score
+
+
+@pytest.fixture
+def scored(wh: WarehouseBuilder, cfg: Config) -> Path:
+    """Five evaluated models of different size, dimension and licence, one unevaluated, one quantized copy."""
+    models = [
+        ("org/large", 72.0, 1024, 335_000_000, "mit"),
+        ("org/base", 68.0, 768, 110_000_000, "apache-2.0"),
+        ("org/small", 64.0, 512, 33_000_000, "mit"),
+        ("org/nc", 70.0, 768, 110_000_000, "cc-by-nc-4.0"),
+        ("org/nodim", 66.0, None, 110_000_000, None),
+    ]
+    for model, mean, dim, params, license in models:
+        wh.snapshot(day(0), model, 1000, params=params, license=license)
+        wh.board(model, mean, retrieval=mean + 5)
+        wh.meta(model, embed_dim=dim, license=None, n_parameters=params)
+    wh.snapshot(day(0), "org/unevaluated", 1000)
+    wh.snapshot(day(0), "org/unbenchmarked", 1000)
+    wh.meta("org/unbenchmarked", embed_dim=384)
+    wh.model("x/large-gguf", family="org/large", base="org/large", relation="quantized")
+    wh.snapshot(day(0), "x/large-gguf", 100, formats=["gguf"], params=None)
+    path = wh.build()
+    score(path, day(0), cfg)
+    return path
+
+
+def top(path: Path, cfg: Config, fmt: str = "json", **kw):
+    args = {"profile": "rag", "max_dim": None, "max_params": None, "license": None, "n": 10} | kw
+    text = render_top(path, fmt=fmt, config=cfg, **args)
+    return json.loads(text) if fmt == "json" else text
+
+
+def test_the_shortlist_lists_ranked_models_in_order_with_criteria_and_reasons(scored: Path, cfg: Config):
+    out = top(scored, cfg)
+    ids = [m["model_id"] for m in out["models"]]
+    assert "x/large-gguf" not in ids and "org/unevaluated" not in ids
+    assert [m["rank"] for m in out["models"]] == list(range(1, len(ids) + 1))
+    assert out["counts"]["family_duplicate"] == 1 and out["counts"]["insufficient_data"] == 2
+    first, second = out["models"][0], out["models"][1]
+    assert set(first["criteria"]) == {"performance", "speed", "dimension", "fit", "training", "scalability",
+                                      "compatibility", "community"}
+    assert first["criteria"]["fit"]["name_zh"] == "适用性"
+    assert sum(c["contribution"] or 0 for c in first["criteria"].values()) == pytest.approx(first["total_score"])
+    assert any(r.startswith(f"ahead of #2 {second['model_id']} on ") for r in first["reasons"])
+    assert any(r.startswith(f"behind #1 {first['model_id']} on ") for r in second["reasons"])
+    assert out["missing_policy"] == "renormalise" and out["weights"]["fit"] == 3
+
+
+def test_filters_keep_only_models_known_to_pass_and_count_the_rest(scored: Path, cfg: Config):
+    out = top(scored, cfg, max_dim=768, max_params=parse_size("200M"), license="permissive")
+    assert {m["model_id"] for m in out["models"]} == {"org/base", "org/small"}
+    counts = out["counts"]
+    assert (counts["dim_over"], counts["dim_unknown"]) == (1, 1)
+    assert counts["params_over"] == 1
+    assert (counts["license_not_permissive"], counts["license_unknown"]) == (1, 1)
+    assert out["filters"] == {"max_dim": 768, "max_params": 200_000_000, "license": "permissive"}
+
+
+def test_the_table_shows_places_facts_reasons_and_what_was_left_out(scored: Path, cfg: Config):
+    text = top(scored, cfg, fmt="table", max_dim=768, n=2)
+    assert "profile rag" in text and f"as of {day(0)}" in text and "missing data: renormalise" in text
+    assert re.search(r"│ org/base[ ★]", text) and not re.search(r"│ org/large[ ★]", text)
+    assert "behind #1 org/large on" in text  # reasons compare with neighbours in the whole ranking
+    assert "dim > 768: 1 left out, unknown dim: 1" in text
+    assert "1 family copies" in text
+
+
+def test_unknown_criteria_and_estimates_are_named_in_the_reasons(scored: Path, cfg: Config):
+    out = top(scored, cfg, profile="cpu-edge")
+    unbenchmarked = next(m for m in out["models"] if m["model_id"] == "org/unbenchmarked")
+    assert "unknown: performance, fit (weight shared out)" in unbenchmarked["reasons"]
+    assert any(r.startswith("estimated: speed (estimate from the parameter count)") for r in unbenchmarked["reasons"])
+    assert "org/unevaluated" not in {m["model_id"] for m in out["models"]}
+
+
+@pytest.mark.parametrize(("kw", "error", "message"), [
+    ({"license": "open"}, ShortlistError, "--license: expected one of permissive"),
+    ({"n": 0}, ShortlistError, "-n: expected a positive number"),
+    ({"max_dim": -5}, ShortlistError, "--max-dim: expected a positive number"),
+    ({"profile": "nope"}, ConfigError, "profiles.nope: unknown profile"),
+])
+def test_bad_arguments_get_one_clear_error(scored: Path, cfg: Config, kw, error, message):
+    with pytest.raises(error, match=message):
+        top(scored, cfg, **kw)
+
+
+def test_before_any_scores_run_the_error_says_what_to_do(wh: WarehouseBuilder, cfg: Config):
+    wh.snapshot(day(0), "org/m", 1000)
+    with pytest.raises(ShortlistError, match="radar run scores"):
+        top(wh.build(), cfg)
+
+
+@pytest.mark.parametrize(("text", "value"), [("400M", 400_000_000), ("1.5B", 1_500_000_000), ("33k", 33_000),
+                                             ("7b", 7_000_000_000), ("123456", 123_456)])
+def test_sizes_parse(text: str, value: int):
+    assert parse_size(text) == value
+
+
+def test_a_bad_size_names_the_flag():
+    with pytest.raises(ShortlistError, match="--max-params: expected a size like 400M"):
+        parse_size("big")
