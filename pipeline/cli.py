@@ -32,6 +32,8 @@ err = Console(stderr=True, soft_wrap=True)
 @dataclass
 class Context:
     config_path: str | None
+    explicit_config: str | None
+    """--config or $RADAR_CONFIG only: the demo falls back to its own configuration, not ./radar.toml."""
     db: Path
     config: Config
     debug: bool
@@ -47,6 +49,7 @@ def main_options(
     cfg = load_config(config)
     ctx.obj = Context(
         config_path=str(config) if config else (str(cfg.source_path) if cfg.source_path else None),
+        explicit_config=str(config) if config else os.environ.get("RADAR_CONFIG"),
         db=db or cfg.db,
         config=cfg,
         debug=debug,
@@ -81,7 +84,7 @@ def demo(ctx: typer.Context) -> None:
 
     c: Context = ctx.obj
     started = time.perf_counter()
-    summary = run_demo(db_path=str(c.db), config_path=c.config_path, progress=out)
+    summary = run_demo(db_path=str(c.db), config_path=c.explicit_config, progress=out)
     out.print(f"\n[bold green]Demo finished[/] in {time.perf_counter() - started:.0f} s.")
     out.print(f"Warehouse: [bold]{c.db.resolve()}[/]")
     for path in summary.get("reports", []):

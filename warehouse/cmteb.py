@@ -17,7 +17,7 @@ import polars as pl
 from pipeline.cmteb.tables import LEADERBOARD_SCHEMA, MODELS_SCHEMA, SCORES_SCHEMA, SnapshotTables
 from pipeline.issues import DataIssue
 from warehouse import db
-from warehouse.hub import issues_table
+from warehouse.issues import insert_issues
 from warehouse.runs import RunRecord, finish_run
 
 TABLES = ("cmteb_scores", "cmteb_leaderboard", "cmteb_models", "cmteb_changes", "cmteb_snapshots")
@@ -74,38 +74,23 @@ def write_cmteb_snapshot(path: str | Path, record: RunRecord, info: SnapshotInfo
     day = info.snapshot_date
     frames = {"new_scores": tables.scores, "new_board": tables.leaderboard, "new_models": tables.models,
               "new_changes": changes}
-    with db.writer(path) as con:
-        for name, frame in frames.items():
-            con.register(name, frame.to_arrow())
-        con.register("new_issues", issues_table(issues))
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table in TABLES:
-                con.execute(f"DELETE FROM {table} WHERE snapshot_date = ?", [day])
-            con.execute("DELETE FROM data_issues WHERE source = 'mteb' AND snapshot_date = ?", [day])
+    with db.writer(path) as con, db.transaction(con, {n: f.to_arrow() for n, f in frames.items()}):
+        for table in TABLES:
+            con.execute(f"DELETE FROM {table} WHERE snapshot_date = ?", [day])
+        con.execute("DELETE FROM data_issues WHERE source = 'mteb' AND snapshot_date = ?", [day])
+        con.execute(
+            "INSERT INTO cmteb_snapshots VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [day, record.run_id, info.source, info.source_version, previous, tables.models.height, n_cells],
+        )
+        con.execute("INSERT INTO cmteb_scores BY NAME SELECT ? AS snapshot_date, * FROM new_scores", [day])
+        con.execute("INSERT INTO cmteb_leaderboard BY NAME SELECT ? AS snapshot_date, * FROM new_board", [day])
+        con.execute("INSERT INTO cmteb_models BY NAME SELECT ? AS snapshot_date, * FROM new_models", [day])
+        if previous is not None:
             con.execute(
-                "INSERT INTO cmteb_snapshots VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [day, record.run_id, info.source, info.source_version, previous, tables.models.height, n_cells],
+                "INSERT INTO cmteb_changes BY NAME SELECT ? AS snapshot_date, ? AS previous_date, *"
+                " FROM new_changes", [day, previous],
             )
-            con.execute("INSERT INTO cmteb_scores BY NAME SELECT ? AS snapshot_date, * FROM new_scores", [day])
-            con.execute("INSERT INTO cmteb_leaderboard BY NAME SELECT ? AS snapshot_date, * FROM new_board", [day])
-            con.execute("INSERT INTO cmteb_models BY NAME SELECT ? AS snapshot_date, * FROM new_models", [day])
-            if previous is not None:
-                con.execute(
-                    "INSERT INTO cmteb_changes BY NAME SELECT ? AS snapshot_date, ? AS previous_date, *"
-                    " FROM new_changes", [day, previous],
-                )
-            con.execute(
-                "INSERT INTO data_issues BY NAME SELECT ? AS run_id, ? AS snapshot_date, * FROM new_issues",
-                [record.run_id, day],
-            )
-            record.rows_written = sum(f.height for f in frames.values()) + 1
-            finish_run(con, record)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            for name in (*frames, "new_issues"):
-                con.unregister(name)
+        insert_issues(con, record.run_id, day, issues)
+        record.rows_written = sum(f.height for f in frames.values()) + 1
+        finish_run(con, record)
     return record.rows_written

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -88,6 +89,30 @@ def reader(path: str | Path, wait_seconds: float = 10.0) -> Iterator[duckdb.Duck
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, frames: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction with ``frames`` (Arrow tables, polars frames) registered by name.
+
+    On any error the transaction is rolled back; a rollback that fails because the database was
+    invalidated (a full disk during COMMIT) is ignored, so the caller sees the original error.
+    """
+    frames = frames or {}
+    for name, frame in frames.items():
+        con.register(name, frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in frames:
+            with suppress(duckdb.Error):
+                con.unregister(name)
+
+
 def available_migrations() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) of every bundled migration, in order."""
     out = []
@@ -113,17 +138,12 @@ def migrate(con: duckdb.DuckDBPyConnection, up_to: int | None = None) -> list[in
     for version, name, sql in available_migrations():
         if version in done or (up_to is not None and version > up_to):
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 [version, name, datetime.now(UTC).replace(tzinfo=None)],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(version)
     return applied
 

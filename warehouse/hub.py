@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -12,6 +12,7 @@ import pyarrow as pa
 from pipeline.issues import DataIssue
 from pipeline.normalize import ModelRow
 from warehouse import db
+from warehouse.issues import insert_issues
 from warehouse.runs import RunRecord, finish_run
 
 SNAPSHOT_SCHEMA = pa.schema([
@@ -39,16 +40,6 @@ SNAPSHOT_SCHEMA = pa.schema([
     ("family_id", pa.string()),
 ])
 
-ISSUE_SCHEMA = pa.schema([
-    ("source", pa.string()), ("record_id", pa.string()), ("field", pa.string()),
-    ("problem", pa.string()), ("action", pa.string()), ("excerpt", pa.string()),
-])
-
-
-def issues_table(issues: Iterable[DataIssue]) -> pa.Table:
-    return pa.Table.from_pylist([asdict(i) for i in issues], schema=ISSUE_SCHEMA)
-
-
 def known_bases(path: str | Path) -> tuple[dict[str, str | None], dict[str, int | None]]:
     """Declared bases and latest all-time downloads of every model seen before, for family grouping."""
     path = Path(path)
@@ -74,38 +65,24 @@ def write_hub_snapshot(
     snapshot = pa.Table.from_pylist(
         [{**asdict(r), "family_id": families.get(r.model_id, r.model_id)} for r in rows], schema=SNAPSHOT_SCHEMA
     )
-    with db.writer(path) as con:
-        con.register("new_snapshot", snapshot)
-        con.register("new_issues", issues_table(issues))
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                "CREATE TEMP TABLE touched AS SELECT model_id FROM model_snapshots WHERE snapshot_date = ?"
-                " UNION SELECT model_id FROM new_snapshot",
-                [day],
-            )
-            con.execute("DELETE FROM model_snapshots WHERE snapshot_date = ?", [day])
-            con.execute("DELETE FROM data_issues WHERE source = 'hub' AND snapshot_date = ?", [day])
-            con.execute(
-                "INSERT INTO model_snapshots BY NAME"
-                " SELECT ? AS snapshot_date, ? AS run_id, * EXCLUDE (author, family_id) FROM new_snapshot",
-                [day, record.run_id],
-            )
-            con.execute(
-                "INSERT INTO data_issues BY NAME SELECT ? AS run_id, ? AS snapshot_date, * FROM new_issues",
-                [record.run_id, day],
-            )
-            _refresh_models(con)
-            record.rows_written = len(rows)
-            finish_run(con, record)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.execute("DROP TABLE IF EXISTS temp.touched")
-            con.unregister("new_snapshot")
-            con.unregister("new_issues")
+    with db.writer(path) as con, db.transaction(con, {"new_snapshot": snapshot}):
+        con.execute(
+            "CREATE TEMP TABLE touched AS SELECT model_id FROM model_snapshots WHERE snapshot_date = ?"
+            " UNION SELECT model_id FROM new_snapshot",
+            [day],
+        )
+        con.execute("DELETE FROM model_snapshots WHERE snapshot_date = ?", [day])
+        con.execute("DELETE FROM data_issues WHERE source = 'hub' AND snapshot_date = ?", [day])
+        con.execute(
+            "INSERT INTO model_snapshots BY NAME"
+            " SELECT ? AS snapshot_date, ? AS run_id, * EXCLUDE (author, family_id) FROM new_snapshot",
+            [day, record.run_id],
+        )
+        insert_issues(con, record.run_id, day, issues)
+        _refresh_models(con)
+        con.execute("DROP TABLE temp.touched")
+        record.rows_written = len(rows)
+        finish_run(con, record)
     return len(rows)
 
 

@@ -40,28 +40,17 @@ def write_scores(path: str | Path, record: RunRecord, scores: Scores) -> RunReco
     """Store ``scores`` and close the run, atomically; ``record.rows_written`` counts the rankings rows."""
     first, last = scores.trend_dates
     frames = {"new_criteria": scores.criteria, "new_rankings": scores.rankings}
-    with db.writer(path) as con:
-        for name, frame in frames.items():
-            con.register(name, frame)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("DELETE FROM download_trends WHERE as_of BETWEEN ? AND ?", [first, last])
-            con.execute("DELETE FROM data_issues WHERE source = 'scores' AND snapshot_date BETWEEN ? AND ?",
-                        [first, last])
-            for part in scores.trends.iter_slices(TREND_SLICE):
-                _insert_trends(con, part, record.run_id)
-            for table, frame in (("criteria_scores", "new_criteria"), ("rankings", "new_rankings")):
-                con.execute(f"DELETE FROM {table} WHERE as_of = ?", [scores.as_of])
-                con.execute(f"INSERT INTO {table} BY NAME SELECT ? AS as_of, *, ? AS run_id FROM {frame}",
-                            [scores.as_of, record.run_id])
-            record.rows_written = scores.rankings.height
-            record.details = {**record.details, **scores.details}
-            finish_run(con, record)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            for name in frames:
-                con.unregister(name)
+    with db.writer(path) as con, db.transaction(con, frames):
+        con.execute("DELETE FROM download_trends WHERE as_of BETWEEN ? AND ?", [first, last])
+        con.execute("DELETE FROM data_issues WHERE source = 'scores' AND snapshot_date BETWEEN ? AND ?",
+                    [first, last])
+        for part in scores.trends.iter_slices(TREND_SLICE):
+            _insert_trends(con, part, record.run_id)
+        for table, frame in (("criteria_scores", "new_criteria"), ("rankings", "new_rankings")):
+            con.execute(f"DELETE FROM {table} WHERE as_of = ?", [scores.as_of])
+            con.execute(f"INSERT INTO {table} BY NAME SELECT ? AS as_of, *, ? AS run_id FROM {frame}",
+                        [scores.as_of, record.run_id])
+        record.rows_written = scores.rankings.height
+        record.details = {**record.details, **scores.details}
+        finish_run(con, record)
     return record

@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.issues import DataIssue
 from pipeline.smoke.result import SmokeResult
 from warehouse import db
-from warehouse.hub import issues_table
+from warehouse.issues import insert_issues
 from warehouse.redact import redact
 from warehouse.runs import RunRecord, finish_run
 
@@ -34,20 +34,11 @@ def write_smoke_results(path: str | Path, record: RunRecord, results: Sequence[S
     with db.writer(path) as con:
         columns = [c[0] for c in con.execute("SELECT * FROM smoke_results LIMIT 0").description]
         placeholders = ", ".join("?" for _ in columns)
-        con.register("new_issues", issues_table(issues))
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with db.transaction(con):
             if rows:
                 con.executemany(f"INSERT INTO smoke_results ({', '.join(columns)}) VALUES ({placeholders})",
                                 [[row[c] for c in columns] for row in rows])
-            con.execute("INSERT INTO data_issues BY NAME SELECT ? AS run_id, ? AS snapshot_date, * FROM new_issues",
-                        [record.run_id, record.snapshot_date])
+            insert_issues(con, record.run_id, record.snapshot_date, issues)
             record.rows_written = len(rows)
             finish_run(con, record)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("new_issues")
     return len(rows)
