@@ -218,7 +218,7 @@ def test_method_names_sources_dates_and_what_is_synthetic_or_estimated(report_di
     assert ("Estimated rather than measured (top 10 of the balanced profile): 处理速度 (speed): BAAI/bge-m3,"
             " Qwen/Qwen3-Embedding-0.6B,") in md
     assert "| balanced | 27% | 9% | 9% | 9% | 9% | 9% | 9% | 18% |" in md  # 3:1:1:1:1:1:1:2, as stored
-    assert "| rag | 18% |" in md and "| cpu-edge |" not in md  # only the profiles this ranking used
+    assert "| rag | 23% |" in md and "| cpu-edge |" not in md  # 3 of 13 weight points; only the profiles used
     assert "| hub | nulled | 1 |" in md
     assert "radar report --week 2026-W34 --lang en" in md
 

@@ -56,7 +56,7 @@ def test_the_shortlist_lists_ranked_models_in_order_with_criteria_and_reasons(sc
     assert sum(c["contribution"] or 0 for c in first["criteria"].values()) == pytest.approx(first["total_score"])
     assert any(r.startswith(f"ahead of #2 {second['model_id']} on ") for r in first["reasons"])
     assert any(r.startswith(f"behind #1 {first['model_id']} on ") for r in second["reasons"])
-    assert out["missing_policy"] == "renormalise" and out["weights"]["fit"] == 3
+    assert out["missing_policy"] == "renormalise" and out["weights"]["fit"] == 4
 
 
 def test_filters_keep_only_models_known_to_pass_and_count_the_rest(scored: Path, cfg: Config):
