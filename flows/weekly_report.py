@@ -55,9 +55,13 @@ def weekly_report(week: str | None = None, lang: str | None = None, config_path:
                               description=f"Top {cfg.report.top_n} per profile, week {built.week}")
         files = [str(p) for p in built.files if p.suffix in (".md", ".html")]
         record = RunRecord(run_id=run_id, flow="weekly_report", snapshot_date=data.method.week_end,
-                           details={"week": built.week, "files": files, "seconds": built.seconds})
+                           details={"week": built.week, "files": files, "seconds": built.seconds,
+                                    "warnings": built.warnings})
         close_run(db, record)
-    get_run_logger().info("weekly report %s: %s", built.week, ", ".join(files))
-    return {"run_id": run_id, "week": built.week, "files": files,
+    logger = get_run_logger()
+    for warning in built.warnings:
+        logger.warning("weekly report %s: %s", built.week, warning)
+    logger.info("weekly report %s: %s", built.week, ", ".join(files))
+    return {"run_id": run_id, "week": built.week, "files": files, "warnings": built.warnings,
             "seconds": {k: round(v, 3) for k, v in built.seconds.items()}}
 

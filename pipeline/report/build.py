@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.report.charts import render_charts
+from pipeline.report.charts import NO_CJK_FONT, cjk_font, label_lang, render_charts
 from pipeline.report.data import gather, report_week
 from pipeline.report.model import Headline, ReportData
 from pipeline.report.i18n import LANGS
@@ -41,6 +41,8 @@ class BuiltReport:
     """Per language, the Markdown without chart links (for places that cannot show the SVG files)."""
     ranking: list[dict[str, Any]]
     seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the reader should fix on this machine (no CJK font: the charts' labels fell back to English)."""
 
 
 def resolve_langs(lang: str | None) -> tuple[str, ...]:
@@ -89,6 +91,9 @@ def write_report(data: ReportData, cfg: Config, langs: tuple[str, ...], reports_
     out_dir = Path(reports_dir) / data.week
     default_lang = cfg.report.lang  # validated by the configuration: zh or en
     built = BuiltReport(week=data.week, files=[], markdown={}, ranking=ranking_rows(data))
+    family = cjk_font()
+    if any(label_lang(lang, family) != lang for lang in langs):
+        built.warnings.append(NO_CJK_FONT)
     for lang in langs:
         started = time.perf_counter()
         charts = render_charts(data.charts, data.method.primary_profile, lang)
