@@ -10,10 +10,11 @@ from prefect.utilities.annotations import quote
 
 from flows.common import day, recorded_run, settings, writer_slot
 from flows.notify import notify_failure
-from pipeline.config import HubConfig
+from pipeline.config import Config, HubConfig
 from pipeline.families import assign_families
 from pipeline.hub import HubFetch, default_endpoint, fetch_models
 from pipeline.normalize import normalize_all
+from pipeline.provenance import describe_source
 from warehouse.hub import known_bases, write_hub_snapshot
 from warehouse.runs import RunRecord
 
@@ -25,9 +26,11 @@ def fetch(cfg: HubConfig, endpoint: str) -> HubFetch:
 
 
 @task(cache_policy=NO_CACHE)
-def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
-    """Normalise, group families and write the snapshot and the run's end in one transaction."""
+def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch) -> RunRecord:
+    """Normalise, group families and write the snapshot, its source and the run's end in one transaction."""
     rows, issues = normalize_all(fetched.items, fetched.found_by, record.snapshot_date)
+    source = describe_source(record.source_version or "", fetched.announcements)
+    fixtures = {r.model_id for r in rows if cfg.smoke.is_fixture(r.model_id)}
     issues = fetched.issues + issues
     bases, popularity = known_bases(db)
     bases.update({r.model_id: r.base_model for r in rows})
@@ -35,6 +38,9 @@ def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
     families = assign_families(bases, popularity)
     record.details = {
         "models": len(rows),
+        "source": source.kind,
+        "synthetic_fields": list(source.synthetic_fields),
+        "fixtures": len(fixtures),
         "pages": fetched.pages,
         "query_restarts": fetched.query_retries,
         "per_query": fetched.per_query,
@@ -42,7 +48,7 @@ def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
         "rejected": sum(i.action == "rejected" for i in issues),
     }
     with writer_slot():
-        write_hub_snapshot(db, record, rows, families, issues)
+        write_hub_snapshot(db, record, rows, families, issues, source, fixtures)
     logger = get_run_logger()
     for issue in issues[:20]:
         logger.warning("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
@@ -66,7 +72,7 @@ def hub_snapshot(snapshot_date: str | date | None = None, config_path: str | Non
         fetched = fetch(cfg.hub, endpoint)
         record = RunRecord(run_id=run_id, flow="hub_snapshot", snapshot_date=when, source_version=endpoint)
         # quote(): 20,000 raw items are data, not futures; Prefect need not walk them.
-        record = store(str(db), record, quote(fetched))
+        record = store(str(db), cfg, record, quote(fetched))
     get_run_logger().info("hub snapshot %s: %d models, %d issues", when, record.rows_written, record.details["issues"])
     return {"run_id": record.run_id, "snapshot_date": when.isoformat(), "models": record.rows_written,
             **{k: v for k, v in record.details.items() if k != "per_query"}}

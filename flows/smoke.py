@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows.common import recorded_run, settings, writer_slot
+from flows.common import day, recorded_run, settings, writer_slot
 from flows.notify import notify_failure
 from pipeline.config import Config, SmokeConfig
 from pipeline.hub import default_endpoint
 from pipeline.smoke.execute import SmokeSettings, smoke_model
-from pipeline.smoke.result import SmokeResult
+from pipeline.smoke.result import STATUSES, SmokeResult
 from pipeline.smoke.select import Plan, Target, candidates, fetch_listings, plan, valid_ids, warehouse_state
 from warehouse.runs import RunRecord
 from warehouse.smoke import write_smoke_results
@@ -22,9 +23,9 @@ TASK_RUNNERS = ("threads", "dask")
 
 
 @task(cache_policy=NO_CACHE)
-def plan_tests(cfg: Config, db: str, endpoint: str, models: list[str] | None, force: bool) -> Plan:
-    """Candidates (explicit list, or ranked top N + configured), their Hub listings, the budgets."""
-    ranked, tested = warehouse_state(db, cfg.smoke.top_n)
+def plan_tests(cfg: Config, db: str, endpoint: str, models: list[str] | None, force: bool, as_of: date) -> Plan:
+    """Candidates (explicit list, or ranked top N as of ``as_of`` + configured), their Hub listings, the budgets."""
+    ranked, tested = warehouse_state(db, cfg.smoke.top_n, as_of)
     found = candidates([], models, why="requested") if models else candidates(ranked, cfg.smoke.models)
     return plan(found, fetch_listings(endpoint, valid_ids(found)), tested, cfg.smoke, force=force)
 
@@ -57,20 +58,28 @@ def task_runner_for(kind: str, address: str | None, cfg: SmokeConfig) -> TaskRun
 
 @flow(name="smoke_tests", on_failure=[notify_failure], on_crashed=[notify_failure])
 def smoke_tests(config_path: str | None = None, db_path: str | None = None, models: list[str] | None = None,
-                force: bool = False, task_runner: str | None = None, dask_address: str | None = None) -> dict[str, Any]:
+                force: bool = False, task_runner: str | None = None, dask_address: str | None = None,
+                snapshot_date: str | date | None = None) -> dict[str, Any]:
     """Download, load and check the selected models in isolated subprocesses; record every outcome.
 
-    ``models`` replaces the selection (top ``smoke.top_n`` per profile + ``smoke.models``); ``force``
-    retests (model, commit) pairs already tested; ``task_runner`` is ``threads`` (default from
-    ``smoke.task_runner``) or ``dask``, on a local cluster or the scheduler at ``dask_address``.
+    ``snapshot_date`` is the Hub snapshot the tests belong to (default today, UTC; ``radar demo`` passes the
+    date it replays): the results are dated by it, beside the wall-clock ``tested_at``, and the selection
+    reads the rankings as of it. ``models`` replaces the selection (top ``smoke.top_n`` per profile +
+    ``smoke.models``); ``force`` retests (model, commit) pairs already tested; ``task_runner`` is
+    ``threads`` (default from ``smoke.task_runner``) or ``dask``, on a local cluster or the scheduler at
+    ``dask_address``.
+
+    Returns the counts per status, which add up to ``models`` (the rows written); ``tested`` of them were
+    downloaded and run, ``already_tested`` models were not retested (no rows).
     """
     cfg, db = settings(config_path, db_path)
+    when = day(snapshot_date)
     endpoint = default_endpoint()
     address = dask_address or cfg.smoke.dask_address
     runner = task_runner_for(task_runner or ("dask" if dask_address else cfg.smoke.task_runner), address, cfg.smoke)
     logger = get_run_logger()
-    with recorded_run(db, "smoke") as run_id:
-        planned = plan_tests(cfg, str(db), endpoint, models, force)
+    with recorded_run(db, "smoke", when) as run_id:
+        planned = plan_tests(cfg, str(db), endpoint, models, force, when)
         logger.info("smoke: %d to test, %d already tested, %d refused or skipped", len(planned.targets),
                     len(planned.already_tested), len(planned.recorded))
         smoke_settings = SmokeSettings.from_config(cfg, endpoint)
@@ -80,11 +89,12 @@ def smoke_tests(config_path: str | None = None, db_path: str | None = None, mode
         for r in results:
             logger.info("%s@%s: %s%s", r.model_id, (r.revision or "-")[:8], r.status,
                         f" ({r.failure_class}: {r.error})" if r.failure_class else "")
-        counts = {s: sum(r.status == s for r in results) for s in ("passed", "failed", "refused", "skipped")}
-        record = RunRecord(run_id=run_id, flow="smoke", source_version=endpoint, details={
+        counts = {s: sum(r.status == s for r in results) for s in STATUSES}
+        record = RunRecord(run_id=run_id, flow="smoke", snapshot_date=when, source_version=endpoint, details={
             **counts, "already_tested": planned.already_tested, "issues": len(planned.issues),
             "task_runner": type(runner).__name__,
             "failure_classes": {r.model_id: r.failure_class for r in results if r.failure_class}})
         with writer_slot():
             write_smoke_results(db, record, results, planned.issues)
-    return {"run_id": run_id, "tested": len(tested), **counts, "already_tested": len(planned.already_tested)}
+    return {"run_id": run_id, "snapshot_date": when.isoformat(), "models": len(results), **counts,
+            "tested": len(tested), "already_tested": len(planned.already_tested)}

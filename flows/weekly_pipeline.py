@@ -101,7 +101,7 @@ def weekly_pipeline(snapshot_date: str | date | None = None, config_path: str | 
         "hub": lambda: hub_snapshot(snapshot_date=when, **paths, return_state=True),
         "mteb": lambda: mteb_snapshot(snapshot_date=when, force=force, **paths, return_state=True),
         "scores": lambda: compute_scores(as_of=when, **paths, return_state=True),
-        "smoke": lambda: smoke_tests(force=force, **paths, return_state=True),
+        "smoke": lambda: smoke_tests(force=force, snapshot_date=when, **paths, return_state=True),
         "report": lambda: weekly_report(**paths, return_state=True),
     }
     with recorded_run(db, "weekly_pipeline", day(when)) as run_id:

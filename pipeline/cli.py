@@ -134,7 +134,8 @@ def run(
     elif step is Step.smoke:
         from flows.smoke import smoke_tests
 
-        result = smoke_tests(force=force, models=model or None, task_runner=task_runner, dask_address=dask_address, **common)
+        result = smoke_tests(force=force, models=model or None, task_runner=task_runner, dask_address=dask_address,
+                             snapshot_date=when, **common)
     else:
         from flows.weekly_report import weekly_report
 

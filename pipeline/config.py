@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,12 @@ class SmokeConfig:
     """Models tested at once by the thread runner; above 1 they compete for the CPU and skew the speed figures."""
     real_models: tuple[str, ...] = ()
     """Models whose embeddings are meaningful, so the semantic similarity check applies."""
+    fixtures: tuple[str, ...] = ("radar-test/*",)
+    """Model-id patterns (fnmatch) of the pipeline's own test repositories: snapshotted and smoke-tested,
+    never ranked, trended or listed in the report outside its smoke section."""
+
+    def is_fixture(self, model_id: str) -> bool:
+        return any(fnmatchcase(model_id, pattern) for pattern in self.fixtures)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ SCALABILITY_VARIANT_SHARE = 0.2
 """Share of the scalability score for an efficient variant (ONNX, GGUF, OpenVINO, a quantized copy)."""
 EFFICIENT_FORMATS = ("onnx", "gguf", "openvino")
 MODEL_FAILURES = ("check_failed", "load_error", "hang", "oom", "crash")
-"""Smoke-test failures that say something about the model; others (download errors, budgets) are unknown."""
+"""Smoke-test failures that say something about the model; others (download errors, budgets) are unknown,
+and so is ``unavailable`` (the weights could not be fetched from the endpoint)."""
 TRAINING_PARTS = {"zero_shot": 0.5, "data": 0.25, "code": 0.25}
 COMMUNITY_PARTS = {"downloads": 0.45, "likes": 0.25, "momentum": 0.15, "recency": 0.15}
 MOMENTUM_SCORE = {"rising": 1.0, "new": 0.75, "steady": 0.5, "cooling": 0.25, "fading": 0.0}
@@ -85,9 +86,9 @@ cm AS (
 ),
 smoke AS (
     SELECT * FROM smoke_results
-    WHERE CAST(tested_at AS DATE) <= $as_of
+    WHERE snapshot_date <= $as_of
       AND (status = 'passed' OR (status = 'failed' AND failure_class IN $model_failures))
-    QUALIFY row_number() OVER (PARTITION BY model_id ORDER BY tested_at DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY model_id ORDER BY snapshot_date DESC, tested_at DESC) = 1
 ),
 -- Whose benchmark rows stand for a model: its own, else (a quantized copy) its base model's.
 src AS (
@@ -114,7 +115,7 @@ SELECT
     src.cm_id, cm.n_parameters, cm.embed_dim, cm.max_tokens, cm.license AS cm_license, cm.zero_shot_pct,
     CAST(cm.public_training_data AS VARCHAR) AS public_training_data,
     CAST(cm.public_training_code AS VARCHAR) AS public_training_code,
-    sm.status AS smoke_status, CAST(sm.tested_at AS DATE) AS smoke_date, sm.sentences_per_second,
+    sm.status AS smoke_status, sm.snapshot_date AS smoke_date, sm.sentences_per_second,
     sm.embedding_dim AS smoke_dim, sm.peak_rss_mb,
     t.momentum, t.anomaly,
     (list_has_any(c.formats, $efficient) OR c.model_id IN (SELECT model_id FROM copies)) AS has_variant

@@ -6,7 +6,8 @@ Uses huggingface_hub's own HTTP stack (session, headers, token handling, ``http_
 ``ModelInfo`` inside its generator, so one malformed item (a missing ``id``, a date without ``Z``) would
 abort the whole listing. Here such an item becomes a counted :class:`~pipeline.issues.DataIssue`.
 
-On top of the client's per-request retries, a whole query is retried with exponential backoff when a
+Every answer's :data:`~pipeline.provenance.REPLAY_HEADER` is kept: it is how the replay Hub says that it
+is the replay Hub (:func:`pipeline.provenance.describe_source`). On top of the client's per-request retries, a whole query is retried with exponential backoff when a
 page cannot be read at all (a truncated body, a cursor the server rejects, retries exhausted): pages are
 cursor-linked, so the only consistent restart point is the first page.
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 from pipeline.config import EXPAND_FIELDS, HubConfig, HubQuery
 from pipeline.issues import DataIssue
+from pipeline.provenance import REPLAY_HEADER
 from warehouse.redact import redact
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ class HubFetch:
     pages: int = 0
     query_retries: int = 0
     per_query: dict[str, int] = field(default_factory=dict)
+    announcements: set[str] = field(default_factory=set)
+    """The :data:`~pipeline.provenance.REPLAY_HEADER` values the answers carried (none from the Hub or a mirror)."""
 
 
 def query_params(query: HubQuery, page_size: int, expand: tuple[str, ...] = EXPAND_FIELDS) -> list[tuple[str, Any]]:
@@ -64,8 +68,10 @@ def query_params(query: HubQuery, page_size: int, expand: tuple[str, ...] = EXPA
     return params
 
 
-def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float, token: str | bool | None = None) -> Iterator[list[Any]]:
-    """Yield each page of ``GET /api/models`` as parsed JSON, following the cursor links."""
+def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float,
+               token: str | bool | None = None) -> Iterator[tuple[list[Any], str | None]]:
+    """Yield each page of ``GET /api/models`` as parsed JSON with the source's announcement header (``None``
+    from the Hub or a mirror), following the cursor links."""
     from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
 
     headers = build_hf_headers(token=token)
@@ -75,7 +81,7 @@ def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float, tok
         page = response.json()
         if not isinstance(page, list):
             raise ValueError(f"expected a JSON list of models, got {type(page).__name__}")
-        yield page
+        yield page, response.headers.get(REPLAY_HEADER)
         next_url = response.links.get("next", {}).get("url")
         if not next_url:
             return
@@ -98,8 +104,9 @@ def run_query(
     cfg: HubConfig,
     token: str | bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[list[Any], int, int]:
-    """All raw items of one query, its page count and how many restarts it needed."""
+) -> tuple[list[Any], int, int, set[str]]:
+    """All raw items of one query, its page count, how many restarts it needed and the announcements its
+    answers carried."""
     params = query_params(query, cfg.page_size)
     last: Exception | None = None
     for attempt in range(cfg.query_attempts):
@@ -108,12 +115,15 @@ def run_query(
             log.warning("query %s failed (%s); restarting in %.1f s", query.name, _one_line(last), wait)
             sleep(wait)
         items: list[Any] = []
+        announced: set[str] = set()
         pages = 0
         try:
-            for page in iter_pages(endpoint, params, cfg.timeout_seconds, token):
+            for page, said in iter_pages(endpoint, params, cfg.timeout_seconds, token):
                 items.extend(page)
                 pages += 1
-            return items, pages, attempt
+                if said is not None:
+                    announced.add(said)
+            return items, pages, attempt, announced
         except Exception as exc:
             if not _retryable(exc):
                 raise HubFetchError(f"query {query.name!r} failed: {_one_line(exc)}") from None
@@ -129,7 +139,8 @@ def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool 
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     out = HubFetch()
     for query in cfg.queries:
-        items, pages, retries = run_query(endpoint, query, cfg, token, sleep)
+        items, pages, retries, announced = run_query(endpoint, query, cfg, token, sleep)
+        out.announcements |= announced
         out.pages += pages
         out.query_retries += retries
         out.per_query[query.name] = len(items)

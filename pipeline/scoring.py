@@ -1,5 +1,10 @@
 """One scoring pass: the trends still missing up to ``as_of``, then the criteria and rankings of ``as_of``.
 
+The pipeline's own test repositories (``models.fixture``) are kept out of the market: the cohort that the
+criteria are normalised over and that is ranked leaves them out, so they cannot shift a real model's score.
+They still get criteria rows (scored against the market plus themselves), so what their smoke tests
+measured is visible in ``criteria_scores``, but never a ``rankings`` row.
+
 Reads only (a read-only connection); :func:`warehouse.scores.write_scores` stores the result in one
 transaction. Trends are incremental: each run computes the snapshot dates after the last one with trends
 (always including the latest snapshot on or before ``as_of``, so a rerun replaces it); ``full`` recomputes
@@ -62,10 +67,15 @@ def compute_scores(con: duckdb.DuckDBPyConnection, as_of: date, cfg: Config, ful
     trend_rows = trends.compute_trends(trends.load_history(con, first, last, gap), first, last, gap)
     seconds = {"trends": time.perf_counter() - clock}
     inputs = criteria.load_inputs(con, as_of, cfg.scores.protocol, trend_rows.filter(pl.col("as_of") == last))
-    scored = criteria.score_criteria(inputs, cfg.profiles, cfg.scores, as_of)
+    fixture = pl.col("model_id").is_in(fixture_ids(con))
+    market = inputs.filter(~fixture)
+    scored = criteria.score_criteria(market, cfg.profiles, cfg.scores, as_of)
+    fixtures = (criteria.score_criteria(inputs, cfg.profiles, cfg.scores, as_of).filter(fixture)
+                if market.height < inputs.height else scored.clear())
     seconds["criteria"] = time.perf_counter() - clock - seconds["trends"]
-    ranked = rankings.rank_models(scored, criteria.model_facts(inputs), rankings.load_previous(con, as_of),
+    ranked = rankings.rank_models(scored, criteria.model_facts(market), rankings.load_previous(con, as_of),
                                   cfg.profiles, cfg.scores)
+    scored = pl.concat([scored, fixtures])
     seconds["rankings"] = time.perf_counter() - clock - seconds["trends"] - seconds["criteria"]
     anomalies = trend_rows["anomaly"].value_counts().drop_nulls()
     details = {
@@ -73,7 +83,8 @@ def compute_scores(con: duckdb.DuckDBPyConnection, as_of: date, cfg: Config, ful
         "trend_dates": [first.isoformat(), last.isoformat()],
         "trend_rows": trend_rows.height,
         "anomalies": {str(a): int(n) for a, n in anomalies.iter_rows()},
-        "cohort": inputs.height,
+        "cohort": market.height,
+        "fixtures": inputs.height - market.height,
         "cmteb_date": _first(inputs["lb_date"].drop_nulls()),
         "protocol": cfg.scores.protocol,
         "missing_policy": cfg.scores.missing_policy,
@@ -82,6 +93,11 @@ def compute_scores(con: duckdb.DuckDBPyConnection, as_of: date, cfg: Config, ful
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
     }
     return Scores(as_of, last, (first, last), trend_rows, scored, ranked, details)
+
+
+def fixture_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The pipeline's own test repositories (``models.fixture``, from ``smoke.fixtures``)."""
+    return [r[0] for r in con.execute("SELECT model_id FROM models WHERE fixture ORDER BY 1").fetchall()]
 
 
 def _first(values: pl.Series) -> str | None:

@@ -5,6 +5,10 @@ Reads ``rankings``, ``criteria_scores`` and the ``ranking_explanations`` view (r
 whose dimension, size or licence is unknown is left out and counted, never assumed to pass. Ranks stay the
 profile's ranks, so a filtered list shows where each model stands overall; the reasons compare it with its
 neighbours in that overall ranking.
+
+Beside the ranking: each model's latest smoke test as of the ranking date (a repository whose weights the
+endpoint does not serve is "not available", never a failure), and a banner above everything when any number
+shown rests on synthetic Hub data (the replay Hub of ``radar demo``, as recorded in ``hub_snapshots``).
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import CRITERIA, CRITERIA_ZH, Config, load_config
+from pipeline.provenance import Synthetic, synthetic_in
+from pipeline.report.i18n import has, t
 from warehouse import db
 
 LICENSE_FILTERS = ("permissive",)
@@ -53,6 +60,8 @@ class Shortlist:
     models: list[dict[str, Any]]
     counts: dict[str, int] = field(default_factory=dict)
     """ranked, excluded by each filter (over the limit / unknown), and not ranked by status."""
+    synthetic: Synthetic | None = None
+    """The synthetic Hub values behind the ranking (``None``: none), for the banner."""
 
 
 def render_top(db_path: str | Path, profile: str, max_dim: int | None, max_params: int | None,
@@ -100,13 +109,33 @@ def shortlist(db_path: str | Path, profile: str, max_dim: int | None, max_params
             con, "SELECT tie_group, min(rank) AS lo, max(rank) AS hi FROM rankings WHERE as_of = $as_of"
                  " AND profile = $profile AND rank IS NOT NULL GROUP BY tie_group",
             {"as_of": day, "profile": profile})}
+        smoke = {r["model_id"]: r for r in _smoke_rows(con, day, ids)}
+        synthetic = synthetic_in(con, day)
     for m in models:
         m["criteria"] = {c["criterion"]: c for c in crit if c["model_id"] == m["model_id"]}
         m["tied_ranks"] = ties.get(m["tie_group"])
+        m["smoke"] = smoke.get(m["model_id"])
         m["reasons"] = _reasons(m, [w for w in why if w["model_id"] == m["model_id"]], config.scores.missing_policy)
     filters = {"max_dim": max_dim, "max_params": max_params, "license": license}
     return Shortlist(day, profile, prof.description, dict(prof.weights), models[0]["missing_policy"] if models else
-                     config.scores.missing_policy, filters, models, counts)
+                     config.scores.missing_policy, filters, models, counts, synthetic)
+
+
+_SMOKE = """
+SELECT model_id, status, failure_class, snapshot_date, sentences_per_second FROM smoke_results
+WHERE snapshot_date <= $as_of AND list_contains($ids, model_id)
+QUALIFY row_number() OVER (PARTITION BY model_id
+                           ORDER BY status IN ('skipped', 'unavailable'), snapshot_date DESC, tested_at DESC) = 1
+"""
+"""Each model's latest smoke test as of the ranking date; a later skip or "not available" does not hide an
+earlier real result (the report's rule)."""
+
+
+def _smoke_rows(con: Any, as_of: date, ids: list[str]) -> list[dict[str, Any]]:
+    try:
+        return _rows(con, _SMOKE, {"as_of": as_of, "ids": ids})
+    except duckdb.CatalogException:   # no smoke tests yet
+        return []
 
 
 _SELECTED = """
@@ -198,17 +227,57 @@ def _change(value: int | None) -> str:
     return "=" if value == 0 else (f"▲{value}" if value > 0 else f"▼{-value}")
 
 
+_SMOKE_WORDS = {"passed": "passed", "failed": "FAILED", "unavailable": "not available", "refused": "refused",
+                "skipped": "skipped"}
+
+
+def _smoke(row: dict[str, Any] | None) -> str:
+    """``passed 250/s``, ``FAILED (hang)``, ``not available (no_weights)``, or ``-`` when never tested."""
+    if row is None:
+        return "-"
+    word = _SMOKE_WORDS.get(row["status"], row["status"])
+    if row["status"] == "passed":
+        return word + (f" {row['sentences_per_second']:.0f}/s" if row["sentences_per_second"] else "")
+    return f"{word} ({row['failure_class']})" if row["failure_class"] else word
+
+
+def synthetic_banner(synthetic: Synthetic) -> str:
+    """One warning line: which Hub values behind the ranking are synthetic."""
+    def names(fields: tuple[str, ...]) -> str:
+        return ", ".join(t(f"field_{f}", "en") if has(f"field_{f}") else f for f in fields)
+
+    sources = " and ".join(t(f"source_{k}", "en") if has(f"source_{k}") else k for k in synthetic.sources)
+    text = (f"SYNTHETIC DATA: the {names(synthetic.fields)} come from the {sources} (demo data, Hub snapshots"
+            f" {synthetic.first} to {synthetic.last}), not from the real Hugging Face Hub, and so do the community"
+            " scores and these ranks")
+    if synthetic.rule_fields:
+        text += f"; assigned by rule, not observed: {names(synthetic.rule_fields)}"
+    return text + "."
+
+
+def _smoke_footer(models: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for m in models:
+        status = m["smoke"]["status"] if m["smoke"] else "untested"
+        counts[status] = counts.get(status, 0) + 1
+    words = {**_SMOKE_WORDS, "unavailable": "not available (weights not served by this endpoint: not failures)",
+             "untested": "untested"}
+    return "smoke tests of the models shown: " + ", ".join(f"{counts[k]} {w}" for k, w in words.items() if counts.get(k))
+
+
 def _as_table(s: Shortlist) -> str:
     buffer = io.StringIO()
     width = max(shutil.get_terminal_size(fallback=(160, 40)).columns, 120)
     console = Console(file=buffer, width=width, highlight=False, soft_wrap=False)
+    if s.synthetic is not None:
+        console.print(f"[bold black on yellow]⚠ {synthetic_banner(s.synthetic)}[/]")
     weights = ", ".join(f"{c} {w:g}" for c, w in s.weights.items() if w > 0)
     console.print(f"[bold]radar top[/] · profile [bold]{s.profile}[/] ({s.description}) · as of {s.as_of}")
     console.print(f"weights: {weights} · missing data: {s.missing_policy}")
     table = Table(show_lines=True)
     for name, justify in (("#", "right"), ("Δ", "center"), ("model", "left"), ("score", "right"),
                           ("C-MTEB", "right"), ("params", "right"), ("dim", "right"), ("licence", "left"),
-                          ("reasons", "left")):
+                          ("smoke", "left"), ("reasons", "left")):
         table.add_column(name, justify=justify, overflow="fold")
     for m in s.models:
         tie = m["tied_ranks"]
@@ -217,7 +286,7 @@ def _as_table(s: Shortlist) -> str:
             rank, _change(m["rank_change"]), m["model_id"] + (" ★" if m["pareto"] else ""),
             f"{m['total_score']:.3f}", "?" if m["cmteb_mean"] is None else f"{m['cmteb_mean']:.2f}",
             _size(m["params"]), "?" if m["embed_dim"] is None else str(m["embed_dim"]),
-            _licence(m["license"], m["commercial_use"]),
+            _licence(m["license"], m["commercial_use"]), _smoke(m["smoke"]),
             "\n".join(m["reasons"]) or "-",
         )
     if s.models:
@@ -240,6 +309,8 @@ def _footer(s: Shortlist) -> str:
         parts.append(f"not permissive: {c['license_not_permissive']}, unknown licence: {c['license_unknown']}")
     parts.append(f"not ranked: {c['insufficient_data']} with too little data, {c['family_duplicate']} family"
                  f" copies, {c['licence_gate']} by licence gate")
+    if s.models:
+        parts.append(_smoke_footer(s.models))
     parts.append("★ Pareto front, = tie group, Δ rank change since last week")
     return "; ".join(parts)
 
@@ -259,11 +330,19 @@ def _as_json(s: Shortlist) -> dict[str, Any]:
                     "estimated", "source", "detail")}}
                 for c in CRITERIA if c in m["criteria"]
             },
+            "smoke": None if m["smoke"] is None else {
+                "status": m["smoke"]["status"], "failure_class": m["smoke"]["failure_class"],
+                "snapshot_date": m["smoke"]["snapshot_date"].isoformat(),
+                "sentences_per_second": m["smoke"]["sentences_per_second"]},
             "reasons": m["reasons"],
         }
 
     return {
         "as_of": s.as_of.isoformat(), "profile": s.profile, "description": s.description, "weights": s.weights,
         "missing_policy": s.missing_policy, "filters": s.filters, "counts": s.counts,
+        "synthetic": None if s.synthetic is None else {
+            "fields": list(s.synthetic.fields), "rule_fields": list(s.synthetic.rule_fields),
+            "sources": list(s.synthetic.sources), "first": s.synthetic.first.isoformat(),
+            "last": s.synthetic.last.isoformat(), "banner": synthetic_banner(s.synthetic)},
         "models": [model(m) for m in s.models],
     }

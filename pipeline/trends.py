@@ -80,14 +80,15 @@ def load_history(con: duckdb.DuckDBPyConnection, first: date, last: date, max_ga
     """Read what the trends of ``first``..``last`` need: the snapshots since ``first - lookback`` and model facts.
 
     Model facts (``first_seen``, ``created_at``) come from ``models``, which the Hub snapshot keeps in step
-    with ``model_snapshots`` in the same transaction; a snapshot row without its model is an error.
+    with ``model_snapshots`` in the same transaction; a snapshot row without its model is an error. The
+    pipeline's own test repositories (``models.fixture``) have no trends: they are not on the market.
     """
     since = first - timedelta(days=lookback_days(max_gap_days))
     window = {"since": since, "last": last}
     models = con.sql(
         "SELECT CAST(row_number() OVER (ORDER BY model_id) - 1 AS INTEGER) AS mid, model_id, first_seen,"
         " CAST(created_at AS DATE) AS created FROM models"
-        " WHERE first_seen <= $last AND last_seen >= $since ORDER BY mid",
+        " WHERE first_seen <= $last AND last_seen >= $since AND NOT coalesce(fixture, false) ORDER BY mid",
         params=window,
     ).pl()
     con.register("trend_models", models.select("mid", "model_id"))
@@ -95,14 +96,16 @@ def load_history(con: duckdb.DuckDBPyConnection, first: date, last: date, max_ga
         points = con.sql(
             "SELECT i.mid, s.snapshot_date AS day, s.downloads_all_time AS a, s.downloads_30d"
             " FROM model_snapshots s LEFT JOIN trend_models i USING (model_id)"
-            " WHERE s.snapshot_date BETWEEN $since AND $last ORDER BY i.mid NULLS FIRST, s.snapshot_date",
+            " WHERE s.snapshot_date BETWEEN $since AND $last"
+            " AND s.model_id NOT IN (SELECT model_id FROM models WHERE fixture)"
+            " ORDER BY i.mid NULLS FIRST, s.snapshot_date",
             params=window,
         ).pl()
         if points.height and points["mid"][0] is None:
             orphan, day, n = con.execute(
                 "SELECT any_value(model_id), min(snapshot_date), count(DISTINCT model_id) FROM model_snapshots"
-                " WHERE snapshot_date BETWEEN $since AND $last"
-                " AND model_id NOT IN (SELECT model_id FROM trend_models)", window).fetchall()[0]
+                " WHERE snapshot_date BETWEEN $since AND $last AND model_id NOT IN (SELECT model_id FROM trend_models)"
+                " AND model_id NOT IN (SELECT model_id FROM models WHERE fixture)", window).fetchall()[0]
             raise HistoryError(f"{n} model(s) in model_snapshots are missing from models (e.g. {orphan!r});"
                                f" rerun the Hub snapshot of {day} to repair the warehouse")
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from pipeline.issues import DataIssue
 from pipeline.normalize import ModelRow
+from pipeline.provenance import HubSource
 from warehouse import db
 from warehouse.issues import insert_issues
 from warehouse.runs import RunRecord, finish_run
@@ -38,6 +39,7 @@ SNAPSHOT_SCHEMA = pa.schema([
     ("formats", pa.list_(pa.string())),
     ("found_by", pa.list_(pa.string())),
     ("family_id", pa.string()),
+    ("fixture", pa.bool_()),
 ])
 
 def known_bases(path: str | Path) -> tuple[dict[str, str | None], dict[str, int | None]]:
@@ -59,12 +61,17 @@ def write_hub_snapshot(
     rows: list[ModelRow],
     families: Mapping[str, str],
     issues: list[DataIssue],
+    source: HubSource | None = None,
+    fixtures: Collection[str] = (),
 ) -> int:
-    """Replace ``record.snapshot_date``'s snapshot with ``rows`` and close the run, atomically."""
+    """Replace ``record.snapshot_date``'s snapshot with ``rows``, record its ``source`` and close the run,
+    atomically. ``fixtures`` are the ids of the pipeline's own test repositories (``models.fixture``)."""
     day: date = record.snapshot_date
     snapshot = pa.Table.from_pylist(
-        [{**asdict(r), "family_id": families.get(r.model_id, r.model_id)} for r in rows], schema=SNAPSHOT_SCHEMA
+        [{**asdict(r), "family_id": families.get(r.model_id, r.model_id), "fixture": r.model_id in fixtures}
+         for r in rows], schema=SNAPSHOT_SCHEMA
     )
+    source = source or HubSource(record.source_version or "unknown", "unknown", None)
     with db.writer(path) as con, db.transaction(con, {"new_snapshot": snapshot}):
         con.execute(
             "CREATE TEMP TABLE touched AS SELECT model_id FROM model_snapshots WHERE snapshot_date = ?"
@@ -75,8 +82,15 @@ def write_hub_snapshot(
         con.execute("DELETE FROM data_issues WHERE source = 'hub' AND snapshot_date = ?", [day])
         con.execute(
             "INSERT INTO model_snapshots BY NAME"
-            " SELECT ? AS snapshot_date, ? AS run_id, * EXCLUDE (author, family_id) FROM new_snapshot",
+            " SELECT ? AS snapshot_date, ? AS run_id, * EXCLUDE (author, family_id, fixture) FROM new_snapshot",
             [day, record.run_id],
+        )
+        con.execute("DELETE FROM hub_snapshots WHERE snapshot_date = ?", [day])
+        con.execute(
+            "INSERT INTO hub_snapshots (snapshot_date, run_id, endpoint, source_kind, source_name, synthetic_fields,"
+            " rule_fields, announced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [day, record.run_id, source.endpoint, source.kind, source.name, list(source.synthetic_fields),
+             list(source.rule_fields), source.announced],
         )
         insert_issues(con, record.run_id, day, issues)
         _refresh_models(con)
@@ -92,13 +106,15 @@ def _refresh_models(con) -> None:
         """
         CREATE TEMP TABLE old_models AS SELECT * FROM models WHERE model_id IN (SELECT model_id FROM touched);
         DELETE FROM models WHERE model_id IN (SELECT model_id FROM touched);
-        INSERT INTO models
+        INSERT INTO models (model_id, author, created_at, first_seen, last_seen, family_id, base_model,
+                            base_relation, fixture)
         SELECT h.model_id,
                coalesce(n.author, split_part(h.model_id, '/', 1)) AS author,
                latest.created_at,
                h.first_seen, h.last_seen,
                coalesce(n.family_id, o.family_id, h.model_id) AS family_id,
-               latest.base_model, latest.base_relation
+               latest.base_model, latest.base_relation,
+               coalesce(n.fixture, o.fixture, false) AS fixture
         FROM (
             SELECT model_id, min(snapshot_date) AS first_seen, max(snapshot_date) AS last_seen
             FROM model_snapshots WHERE model_id IN (SELECT model_id FROM touched) GROUP BY model_id

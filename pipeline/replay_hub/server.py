@@ -20,12 +20,18 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from pipeline.provenance import REPLAY_HEADER, announcement
 from pipeline.replay_hub import api, faults
 from pipeline.replay_hub.api import Request, Response, json_response
 from pipeline.replay_hub.data import ReplayData
 from pipeline.replay_hub.faults import FaultPlan
 
 log = logging.getLogger(__name__)
+
+ANNOUNCEMENT = announcement(synthetic=("downloads", "downloadsAllTime", "likes", "trendingScore"),
+                            by_rule=("tags", "pipeline_tag", "library_name", "lastModified"))
+"""Sent as ``REPLAY_HEADER`` with every answer (the real Hub never sends it): this is the replay Hub, its
+counters are synthetic and some fields are assigned by rule (data/demo/hub/README.md)."""
 
 
 class ReplayHub:
@@ -212,6 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         headers = dict(response.headers)
         headers.setdefault("Content-Length", str(len(response.body)))
+        headers.setdefault(REPLAY_HEADER, ANNOUNCEMENT)
         trace = self.headers.get("X-Amzn-Trace-Id")
         if trace:
             headers.setdefault("X-Request-Id", f"Root={trace}")

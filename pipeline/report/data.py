@@ -10,13 +10,13 @@ report prints, instead of failing the whole report.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import duckdb
 
 from pipeline.config import CRITERIA, Config
+from pipeline.provenance import synthetic_in
 from pipeline.report.model import (
     TYPE_COLUMNS,
     BoardRow,
@@ -119,7 +119,7 @@ _CMTEB_TABLES = {
     "cmteb_models": ("snapshot_date", "model_name", "model_id", "family_id", "n_tasks_cmn"),
     "cmteb_changes": ("snapshot_date", "change_type", "protocol", "model_name", "old_rank", "new_rank"),
 }
-_SMOKE_COLUMNS = ("run_id", "tested_at", "model_id", "revision", "status", "failure_class", "load_seconds",
+_SMOKE_COLUMNS = ("run_id", "snapshot_date", "tested_at", "model_id", "revision", "status", "failure_class", "load_seconds",
                   "sentences_per_second", "embedding_dim", "peak_rss_mb", "unk_rate", "checks", "error",
                   "batch_size", "threads", "hardware")
 _CRITERIA_COLUMNS = ("as_of", "profile", "model_id", "criterion", "raw_value", "score", "weight", "missing",
@@ -333,7 +333,7 @@ def _leaderboard(wh: _Warehouse, cfg: Config, start: date, hub_date: date | None
     if hub_date is not None and not wh.lacks("models", ("model_id", "family_id")):
         gaps = [GapRow(r["model_id"], r["downloads_30d"]) for r in wh.rows(
             "SELECT s.model_id, s.downloads_30d FROM model_snapshots s JOIN models m USING (model_id)"
-            " WHERE s.snapshot_date = ? AND m.family_id = m.model_id AND NOT EXISTS ("
+            f" WHERE s.snapshot_date = ? AND m.family_id = m.model_id{_NOT_FIXTURE} AND NOT EXISTS ("
             "  SELECT 1 FROM cmteb_models c WHERE c.snapshot_date = ? AND c.n_tasks_cmn > 0"
             "  AND (c.model_id = s.model_id OR c.family_id = m.family_id))"
             " ORDER BY s.downloads_30d DESC NULLS LAST, s.model_id", [hub_date, day])]
@@ -351,6 +351,10 @@ def _leaderboard(wh: _Warehouse, cfg: Config, start: date, hub_date: date | None
         evaluated_unknown=unknown[:LIST_LIMIT], n_evaluated_unknown=len(unknown),
     )
     return section, board
+
+
+_NOT_FIXTURE = " AND NOT coalesce(m.fixture, false)"
+"""The pipeline's own test repositories (``models.fixture``, migration 005) are no coverage gap."""
 
 
 def failed_checks(checks: Any) -> tuple[str, ...]:
@@ -385,19 +389,21 @@ def _smoke(wh: _Warehouse) -> Smoke | NoData:
     if missing:
         return missing
     cols = ", ".join(_SMOKE_COLUMNS)
-    # The latest test of each model; a later "skipped" (size budget) does not hide an earlier result.
+    # The latest test of each model by the Hub snapshot it belongs to; a later "skipped" (size budget) or
+    # "unavailable" (weights not served) does not hide an earlier result.
     rows = wh.rows(
-        f"SELECT {cols} FROM smoke_results WHERE tested_at < ?"
+        f"SELECT {cols} FROM smoke_results WHERE snapshot_date <= ?"
         " QUALIFY row_number() OVER (PARTITION BY model_id"
-        " ORDER BY status = 'skipped', tested_at DESC, run_id DESC) = 1",
-        [wh.end + timedelta(days=1)],
+        " ORDER BY status IN ('skipped', 'unavailable'), snapshot_date DESC, tested_at DESC, run_id DESC) = 1",
+        [wh.end],
     )
     if not rows:
         return NoData("smoke_results", "empty")
     rows.sort(key=lambda r: (status_rank(r["status"]), -(r["sentences_per_second"] or 0), r["model_id"]))
     out = [
         SmokeRow(
-            model_id=r["model_id"], revision=r["revision"], tested_at=r["tested_at"], status=str(r["status"]),
+            model_id=r["model_id"], revision=r["revision"], snapshot_date=r["snapshot_date"],
+            tested_at=r["tested_at"], status=str(r["status"]),
             failure_class=r["failure_class"], load_seconds=r["load_seconds"],
             sentences_per_second=r["sentences_per_second"], embedding_dim=r["embedding_dim"],
             peak_rss_mb=r["peak_rss_mb"], unk_rate=r["unk_rate"], failed_checks=failed_checks(r["checks"]),
@@ -408,8 +414,8 @@ def _smoke(wh: _Warehouse) -> Smoke | NoData:
     counts: dict[str, int] = {}
     for row in out:
         counts[row.status] = counts.get(row.status, 0) + 1
-    latest_pass = max((r for r in rows if r["status"] == "passed"), key=lambda r: (r["tested_at"], r["model_id"]),
-                      default=None)
+    latest_pass = max((r for r in rows if r["status"] == "passed"),
+                      key=lambda r: (r["snapshot_date"], r["tested_at"], r["model_id"]), default=None)
     return Smoke(rows=out, counts=counts, setup=_setup(latest_pass) if latest_pass else None)
 
 
@@ -437,25 +443,13 @@ def _compare(wh: _Warehouse, as_of: date | None, profile: str | None, primary: l
     )
 
 
-def _hub_source(wh: _Warehouse) -> str | None:
-    """The endpoint of the latest completed Hub snapshot up to the week's end (huggingface.co, a mirror,
-    or the replay Hub)."""
-    if wh.lacks("runs", ("flow", "status", "snapshot_date", "source_version", "finished_at")):
-        return None
-    return wh.scalar(
-        "SELECT source_version FROM runs WHERE flow = 'hub_snapshot' AND status = 'completed'"
-        " AND snapshot_date <= ? AND source_version IS NOT NULL"
-        " ORDER BY snapshot_date DESC, finished_at DESC, run_id LIMIT 1",
-        [wh.end],
-    )
-
-
-def is_loopback(url: str | None) -> bool:
-    """True for an endpoint on this machine: the replay Hub, whose download counts are synthetic."""
-    if not url:
-        return False
-    host = urlparse(url if "//" in url else f"//{url}").hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+def _hub_source(wh: _Warehouse, hub_date: date | None) -> tuple[str | None, str | None]:
+    """(endpoint, kind) of the week's Hub snapshot, as recorded in ``hub_snapshots``: the Hub, a mirror or
+    the replay Hub, as the source said of itself."""
+    if hub_date is None or wh.lacks("hub_snapshots", ("snapshot_date", "endpoint", "source_kind")):
+        return None, None
+    rows = wh.rows("SELECT endpoint, source_kind FROM hub_snapshots WHERE snapshot_date = ?", [hub_date])
+    return (rows[0]["endpoint"], rows[0]["source_kind"]) if rows else (None, None)
 
 
 def _estimated(wh: _Warehouse, as_of: date | None, profile: str | None, models: list[str]) -> dict[str, list[str]]:
@@ -486,11 +480,8 @@ def _weights(wh: _Warehouse, cfg: Config, as_of: date | None) -> dict[str, dict[
 def _method(wh: _Warehouse, cfg: Config, week: str, start: date, hub_date: date | None,
             rank_date: date | None, primary_profile: str | None, primary: list[str],
             board: Leaderboard | NoData) -> Method:
-    hub_source = _hub_source(wh)
-    smoke_latest = None
-    if not wh.lacks("smoke_results", ("tested_at",)):
-        smoke_latest = _as_date(wh.scalar("SELECT max(tested_at) FROM smoke_results WHERE tested_at < ?",
-                                          [wh.end + timedelta(days=1)]))
+    hub_source, hub_kind = _hub_source(wh, hub_date)
+    smoke_latest = wh.latest("smoke_results", "snapshot_date")
     issues: list[tuple[str, str, int]] = []
     if not wh.lacks("data_issues", ("snapshot_date", "source", "action")):
         issues = [(r["source"], r["action"], int(r["n"])) for r in wh.rows(
@@ -507,7 +498,8 @@ def _method(wh: _Warehouse, cfg: Config, week: str, start: date, hub_date: date 
         primary_profile=primary_profile,
         weights=_weights(wh, cfg, rank_date),
         estimated=_estimated(wh, rank_date, primary_profile, primary[: cfg.report.top_n]),
-        synthetic_downloads=is_loopback(hub_source),
+        hub_kind=hub_kind,
+        synthetic=synthetic_in(wh.con, wh.end),
         data_issues=issues,
     )
 

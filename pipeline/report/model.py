@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from pipeline.provenance import Synthetic
+from pipeline.smoke.result import STATUSES
+
 TYPE_COLUMNS: tuple[str, ...] = (
     "retrieval", "reranking", "pair_classification", "classification", "clustering", "sts",
 )
 """The six C-MTEB task-type columns of ``cmteb_leaderboard``, in the leaderboard's order."""
 
-SMOKE_STATUSES: tuple[str, ...] = ("passed", "failed", "refused", "skipped")
-"""``smoke_results.status`` values, in the order the report lists them (migration 004)."""
+SMOKE_STATUSES: tuple[str, ...] = STATUSES
+"""``smoke_results.status`` values, in the order the report lists them."""
 
 
 def status_rank(status: str) -> int:
@@ -163,9 +166,12 @@ class Leaderboard:
 class SmokeRow:
     model_id: str
     revision: str | None
+    snapshot_date: date
+    """The Hub snapshot the test belongs to (the replayed date in ``radar demo``)."""
     tested_at: datetime
     status: str
-    """``passed``, ``failed``, ``refused`` (not loaded, for safety) or ``skipped`` (not tested), as stored."""
+    """``passed``, ``failed``, ``unavailable`` (weights not served by the endpoint), ``refused`` (not loaded,
+    for safety) or ``skipped`` (not tested), as stored."""
     failure_class: str | None
     load_seconds: float | None
     sentences_per_second: float | None
@@ -179,8 +185,9 @@ class SmokeRow:
 @dataclass(frozen=True)
 class Smoke:
     rows: list[SmokeRow]
+    """Every model's latest test; the report lists the ``unavailable`` ones apart from the tested ones."""
     counts: dict[str, int]
-    """Models per status."""
+    """Models per status (they add up to the number of rows)."""
     setup: str | None
     """Where the speeds were measured: CPU, threads and batch size of the latest passed test."""
 
@@ -224,7 +231,10 @@ class Method:
     when no scores are stored)."""
     estimated: dict[str, list[str]]
     """Per criterion, the primary profile's top-N models whose value is derived, not measured."""
-    synthetic_downloads: bool
+    hub_kind: str | None
+    """``hub``, ``mirror``, ``replay`` or ``unknown``: what produced the week's Hub snapshot (hub_snapshots)."""
+    synthetic: Synthetic | None
+    """The synthetic Hub values behind what the report shows (``None``: none), for the banner."""
     data_issues: list[tuple[str, str, int]]
 
 

@@ -38,6 +38,13 @@ class Para:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A warning the reader must not miss (synthetic data), set apart from the text around it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Bullets:
     items: tuple[str, ...]
 
@@ -65,7 +72,7 @@ class Figure:
     """Where the Markdown version finds the chart, relative to the report."""
 
 
-Block = Heading | Para | Bullets | Code | Table | Figure
+Block = Heading | Para | Notice | Bullets | Code | Table | Figure
 
 
 @dataclass
@@ -112,6 +119,8 @@ def to_markdown(doc: Document, charts: bool = True) -> str:
                 for p in block.parts
             )
             out += [f"*{text}*" if block.muted else text, ""]
+        elif isinstance(block, Notice):
+            out += [f"> **{md_escape(block.text)}**", ""]
         elif isinstance(block, Bullets):
             out += [f"- {md_escape(item)}" for item in block.items] + [""]
         elif isinstance(block, Code):
@@ -143,6 +152,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.w{white-space:normal;min-width:10rem;overflow-wrap:anywhere}
 tr:nth-child(even) td{background:#fbfcfd}
 .muted{color:#59636e;font-size:.9rem}
+.notice{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.6rem .8rem}
 figure{margin:1rem 0 1.5rem}
 figure img{max-width:100%;height:auto;border:1px solid #eaeef2}
 figcaption{color:#59636e;font-size:.85rem}
@@ -188,6 +198,8 @@ def to_html(doc: Document) -> str:
                 f'<a href="{e(_href(p.stem + ".html"))}">{e(p.text)}</a>' if isinstance(p, Link) else e(p) for p in block.parts
             )
             out.append(f'<p class="muted">{text}</p>' if block.muted else f"<p>{text}</p>")
+        elif isinstance(block, Notice):
+            out.append(f'<p class="notice" role="note"><strong>{e(block.text)}</strong></p>')
         elif isinstance(block, Bullets):
             out.append("<ul>" + "".join(f"<li>{e(item)}</li>" for item in block.items) + "</ul>")
         elif isinstance(block, Code):

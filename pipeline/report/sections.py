@@ -22,11 +22,13 @@ from pipeline.report.model import (
     NoData,
     ReportData,
     Smoke,
+    SmokeRow,
     TrendRow,
     status_rank,
 )
 from pipeline.report.i18n import criterion_label, has, t
-from pipeline.report.render import Block, Bullets, Code, Document, Figure, Heading, Link, Para, Table
+from pipeline.provenance import Synthetic
+from pipeline.report.render import Block, Bullets, Code, Document, Figure, Heading, Link, Notice, Para, Table
 
 DASH = "—"
 _LICENCE = {True: "lic_commercial", False: "lic_no_commercial", None: "lic_unknown"}
@@ -268,11 +270,18 @@ def _board_status(section: Leaderboard, lang: str) -> Para:
 
 
 def smoke_summary(section: Smoke, lang: str) -> str:
-    """``3 passed, 2 failed, 1 refused`` in the smoke flow's status order."""
-    return t("list_sep", lang).join(
+    """``6 models: 3 passed, 1 failed, 2 not available`` in the smoke flow's status order (the counts add up)."""
+    items = t("list_sep", lang).join(
         t(f"count_{status}", lang, n=n) if has(f"count_{status}") else f"{n} {status}"
         for status, n in sorted(section.counts.items(), key=lambda sn: (status_rank(sn[0]), sn[0]))
     )
+    return t("count_total", lang, n=sum(section.counts.values()), items=items)
+
+
+def _reason_detail(s: SmokeRow, lang: str) -> tuple[str, str]:
+    """The reason in the reader's language, and the flow's own message (or the failed checks)."""
+    detail = s.error or (t("failed_checks", lang, checks=", ".join(s.failed_checks)) if s.failed_checks else DASH)
+    return _label("failure", s.failure_class, lang), detail
 
 
 def smoke(data: ReportData, lang: str) -> list[Block]:
@@ -284,19 +293,27 @@ def smoke(data: ReportData, lang: str) -> list[Block]:
     intro = t("smoke_intro", lang, end=fmt_date(end), summary=smoke_summary(section, lang))
     setup = t("smoke_setup", lang, setup=section.setup) if section.setup else ""
     blocks.append(Para((intro, " ", setup) if setup else (intro,)))
-    keys = ("col_model", "col_status", "col_tested", "col_sps", "col_load", "col_rss", "col_dim", "col_unk",
+    keys = ("col_model", "col_status", "col_snapshot", "col_sps", "col_load", "col_rss", "col_dim", "col_unk",
             "col_reason", "col_detail")
     rows = []
     for s in section.rows:
-        # The reason in the reader's language; the detail is the flow's own message (or the failed checks).
-        detail = s.error or (t("failed_checks", lang, checks=", ".join(s.failed_checks)) if s.failed_checks else DASH)
+        if s.status == "unavailable":
+            continue
         rows.append((
-            s.model_id, _label("status", s.status, lang), fmt_date(s.tested_at), fmt_num(s.sentences_per_second, 1),
+            s.model_id, _label("status", s.status, lang), fmt_date(s.snapshot_date), fmt_num(s.sentences_per_second, 1),
             fmt_num(s.load_seconds, 1), fmt_int(s.peak_rss_mb), fmt_int(s.embedding_dim),
-            fmt_pct(s.unk_rate, signed=False), _label("failure", s.failure_class, lang), detail,
+            fmt_pct(s.unk_rate, signed=False), *_reason_detail(s, lang),
         ))
-    blocks.append(Table(tuple(t(k, lang) for k in keys), tuple(rows),
-                        (False, False, False, True, True, True, True, True, False, False)))
+    if rows:
+        blocks.append(Table(tuple(t(k, lang) for k in keys), tuple(rows),
+                            (False, False, False, True, True, True, True, True, False, False)))
+    unavailable = [s for s in section.rows if s.status == "unavailable"]
+    if unavailable:
+        blocks += [Heading(3, t("h_unavailable", lang, n=len(unavailable))),
+                   Para((t("unavailable_intro", lang),), muted=True),
+                   Table(tuple(t(k, lang) for k in ("col_model", "col_snapshot", "col_reason", "col_detail")),
+                         tuple((s.model_id, fmt_date(s.snapshot_date), *_reason_detail(s, lang)) for s in unavailable),
+                         (False, False, False, False))]
     return blocks
 
 
@@ -335,15 +352,32 @@ def compare(data: ReportData, lang: str, policy: str, charts: dict[str, Chart | 
     return blocks
 
 
+def synthetic_banner(synthetic: Synthetic, lang: str) -> str:
+    """The warning on the report's first screen: which Hub values are synthetic, and what that touches."""
+    sep = t("list_sep", lang)
+
+    def names(fields: tuple[str, ...]) -> str:
+        return sep.join(t(f"field_{f}", lang) if has(f"field_{f}") else f for f in fields)
+
+    source = sep.join(t(f"source_{k}", lang) if has(f"source_{k}") else k for k in synthetic.sources)
+    text = t("banner_synthetic", lang, fields=names(synthetic.fields), source=source,
+             first=fmt_date(synthetic.first), last=fmt_date(synthetic.last))
+    if synthetic.rule_fields:
+        text += " " + t("banner_rules", lang, fields=names(synthetic.rule_fields))
+    return text
+
+
 def method(m: Method, lang: str, top_n: int) -> list[Block]:
     unknown = t("unknown_source", lang)
     protocol_key = f"protocol_{m.protocol}"
+    kind = f"kind_{m.hub_kind or 'unknown'}"
     items = [
         t("m_week", lang, week=m.week, start=fmt_date(m.week_start), end=fmt_date(m.week_end)),
-        t("m_hub", lang, date=fmt_date(m.hub_snapshot), source=m.hub_source or unknown),
+        t("m_hub", lang, date=fmt_date(m.hub_snapshot), source=m.hub_source or unknown,
+          kind=t(kind, lang) if has(kind) else m.hub_kind),
     ]
-    if m.synthetic_downloads:
-        items.append(t("m_synthetic", lang))
+    if m.synthetic is not None:
+        items.append(synthetic_banner(m.synthetic, lang))
     items += [
         t("m_mteb", lang, date=fmt_date(m.mteb_snapshot), source=m.mteb_source or unknown),
         t("m_protocol", lang, text=t(protocol_key, lang) if has(protocol_key) else m.protocol),
@@ -386,6 +420,8 @@ def build_document(data: ReportData, charts: dict[str, Chart | NoData], lang: st
     for other in other_langs:
         parts += [" ", Link(t("lang_link", other), report_stem(other, default_lang))]
     doc.add(Para(tuple(parts)))
+    if m.synthetic is not None:
+        doc.add(Notice(synthetic_banner(m.synthetic, lang)))
     doc.add(*highlights(data, lang))
     doc.add(*headline(data, top_n, lang, charts))
     doc.add(*movers(data, lang, charts))

@@ -96,7 +96,8 @@ def refusal(files: Sequence[tuple[str, int]], allow_pickle: bool) -> tuple[str, 
             return "invalid_repo", str(exc)
     weights = weights_format(f for f, _ in files)
     if weights == "none":
-        return "no_weights", "no weight file in the repository (*.safetensors or pytorch_model.bin): nothing to load"
+        return "no_weights", ("this endpoint lists no weight file for the repository (*.safetensors or "
+                              "pytorch_model.bin): it serves the metadata only, or the weights are missing")
     if weights == "pickle" and not allow_pickle:
         return "pickle_refused", ("weights only as pickle files (*.bin), which run code when loaded; "
                                   "add the model to smoke.allow_pickle to test it anyway")

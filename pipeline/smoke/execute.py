@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.smoke.download import download, remote_code_reasons
-from pipeline.smoke.result import SmokeResult
+from pipeline.smoke.result import SmokeResult, hub_failure
 from pipeline.smoke.runner import run_worker
 from pipeline.smoke.select import Target
 
@@ -53,7 +53,7 @@ def smoke_model(target: Target, settings: SmokeSettings) -> SmokeResult:
                           allow_pickle=target.allow_pickle, allow_remote_code=target.trust_remote_code)
     except Exception as exc:   # a download failure is this model's result, not the run's
         message = " ".join(str(exc).split())[:300]
-        return SmokeResult(target.model_id, target.revision, "download_error",
+        return SmokeResult(target.model_id, target.revision, hub_failure(exc),
                            error=f"{type(exc).__name__}: {message}", wall_seconds=elapsed(), **common)
     download_seconds = elapsed()
     needs_code = remote_code_reasons(folder)

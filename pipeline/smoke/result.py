@@ -14,11 +14,16 @@ PHASE_PREFIX = "@@phase "
 FAILURE_CLASSES: dict[str, tuple[str, str]] = {
     "check_failed": ("failed", "loaded, but at least one check failed (see checks)"),
     "load_error": ("failed", "neither transformers nor sentence-transformers could load the model"),
-    "no_weights": ("failed", "the repository has no weight file (safetensors or pickle): nothing to load"),
     "hang": ("failed", "no result within the wall-time limit; the worker was killed"),
     "oom": ("failed", "resident memory passed the limit (or the kernel's OOM killer struck); the worker was killed"),
     "crash": ("failed", "the worker process died without a result (signal or interpreter failure)"),
     "download_error": ("failed", "the Hub listing or the download failed"),
+    "no_weights": ("unavailable", "this endpoint serves no weight file for the repository (metadata only, or the "
+                                  "weights are missing): nothing to load"),
+    "gated": ("unavailable", "gated repository: the endpoint refuses its files without a token that was granted "
+                             "access (HF_TOKEN)"),
+    "files_missing": ("unavailable", "the endpoint lists files that it does not serve"),
+    "disabled": ("unavailable", "the Hub has disabled the repository: its files cannot be downloaded"),
     "remote_code_refused": ("refused", "loading needs trust_remote_code; the model is not in smoke.allow_remote_code"),
     "pickle_refused": ("refused", "weights only as pickle files and the model is not in smoke.allow_pickle"),
     "invalid_repo": ("refused", "the repository id or a file name is unsafe (path traversal, control characters)"),
@@ -28,9 +33,37 @@ FAILURE_CLASSES: dict[str, tuple[str, str]] = {
 }
 """Every value of ``smoke_results.failure_class``: the status it implies and what it means (docs/smoke-tests.md).
 
-Statuses: passed (loaded, every check passed), failed (tested, something broke), refused (not loaded, for
-security), skipped (not tested: size budget, gone from the Hub).
+Statuses: passed (loaded, every check passed), failed (tested, something broke), unavailable (the weights
+cannot be fetched from this endpoint: says nothing about the model), refused (not loaded, for security),
+skipped (not tested: size budget, gone from the Hub).
 """
+
+STATUSES: tuple[str, ...] = ("passed", "failed", "unavailable", "refused", "skipped")
+"""Every value of ``smoke_results.status``, in the order summaries and the report list them."""
+
+
+def hub_failure(exc: BaseException) -> str:
+    """The failure class of a Hub error met while listing or downloading a repository.
+
+    Gated, disabled or missing files mean the weights cannot be fetched from this endpoint (``unavailable``);
+    a repository that does not exist is ``not_found``; anything else (network, server) is ``download_error``.
+    """
+    from huggingface_hub.errors import (
+        DisabledRepoError,
+        GatedRepoError,
+        RemoteEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
+
+    if isinstance(exc, GatedRepoError):
+        return "gated"
+    if isinstance(exc, RepositoryNotFoundError):
+        return "not_found"
+    if isinstance(exc, DisabledRepoError):
+        return "disabled"
+    if isinstance(exc, RemoteEntryNotFoundError):
+        return "files_missing"
+    return "download_error"
 
 
 def status_of(failure_class: str | None) -> str:
@@ -44,7 +77,8 @@ def status_of(failure_class: str | None) -> str:
 
 @dataclass
 class SmokeResult:
-    """One row of ``smoke_results`` (``run_id`` is added when it is written); ``tested_at`` is naive UTC.
+    """One row of ``smoke_results`` (``run_id`` and ``snapshot_date`` are added when it is written);
+    ``tested_at`` is naive UTC, the wall clock.
 
     ``status`` follows from ``failure_class``, so the two can never disagree.
     """

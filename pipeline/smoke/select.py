@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ import duckdb
 from pipeline.config import SmokeConfig
 from pipeline.issues import DataIssue
 from pipeline.smoke.download import UnsafeRepoError, refusal, selected_files, validate_repo_id
-from pipeline.smoke.result import SmokeResult
+from pipeline.smoke.result import SmokeResult, hub_failure
 from warehouse import db
 
 MB = 2**20
@@ -74,14 +75,17 @@ def candidates(ranked: Iterable[tuple[str, str, int]], named: Sequence[str],
     return [Candidate(model_id, tuple(why)) for model_id, why in reasons.items()]
 
 
-def ranked_models(con: duckdb.DuckDBPyConnection, top_n: int) -> list[tuple[str, str, int]]:
-    """(profile, model_id, rank) with rank <= ``top_n`` in the latest rankings; empty before any scores run."""
+def ranked_models(con: duckdb.DuckDBPyConnection, top_n: int,
+                  as_of: date | None = None) -> list[tuple[str, str, int]]:
+    """(profile, model_id, rank) with rank <= ``top_n`` in the latest rankings on or before ``as_of`` (default:
+    the latest there are); empty before any scores run."""
     if top_n <= 0:
         return []
     try:
         return [tuple(r) for r in con.execute(
-            "SELECT profile, model_id, rank FROM rankings WHERE as_of = (SELECT max(as_of) FROM rankings)"
-            " AND rank <= ? ORDER BY rank, profile, model_id", [top_n]).fetchall()]
+            "SELECT profile, model_id, rank FROM rankings WHERE as_of = (SELECT max(as_of) FROM rankings"
+            " WHERE $as_of IS NULL OR as_of <= $as_of) AND rank <= $n ORDER BY rank, profile, model_id",
+            {"as_of": as_of, "n": top_n}).fetchall()]
     except duckdb.CatalogException:
         return []
 
@@ -96,11 +100,13 @@ def tested_revisions(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     return {(r[0], r[1]) for r in rows}
 
 
-def warehouse_state(path: str | Path, top_n: int) -> tuple[list[tuple[str, str, int]], set[tuple[str, str]]]:
-    """Ranked candidates and tested revisions from the warehouse (none yet if it does not exist)."""
+def warehouse_state(path: str | Path, top_n: int, as_of: date | None = None
+                    ) -> tuple[list[tuple[str, str, int]], set[tuple[str, str]]]:
+    """Ranked candidates (as of ``as_of``) and tested revisions from the warehouse (none yet if it does not
+    exist)."""
     try:
         with db.reader(path) as con:
-            return ranked_models(con, top_n), tested_revisions(con)
+            return ranked_models(con, top_n, as_of), tested_revisions(con)
     except db.WarehouseMissing:
         return [], set()
 
@@ -142,8 +148,6 @@ def _first_line(exc: BaseException) -> str:
 def plan(found: Sequence[Candidate], listings: Mapping[str, Listing | Exception], tested: set[tuple[str, str]],
          cfg: SmokeConfig, force: bool = False) -> Plan:
     """Decide, in candidate order, what is tested, refused, skipped or already done."""
-    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
-
     out = Plan()
     spent = 0
 
@@ -161,10 +165,10 @@ def plan(found: Sequence[Candidate], listings: Mapping[str, Listing | Exception]
             continue
         listing = listings.get(c.model_id)
         if listing is None or isinstance(listing, Exception):
-            missing = isinstance(listing, RepositoryNotFoundError) and not isinstance(listing, GatedRepoError)
-            error = ("repository not found on the Hub" if missing
+            failure = "download_error" if listing is None else hub_failure(listing)
+            error = ("repository not found on the Hub" if failure == "not_found"
                      else "no Hub listing" if listing is None else _first_line(listing))
-            record(c, None, "not_found" if missing else "download_error", error)
+            record(c, None, failure, error)
             continue
         if (c.model_id, listing.sha) in tested and not force:
             out.already_tested.append(c.model_id)

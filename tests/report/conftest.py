@@ -80,20 +80,37 @@ _UNK = [{"name": "dimension", "backend": "transformers", "passed": True},
         {"name": "unk_rate", "backend": "sentence_transformers", "passed": False}]
 _HW = '{"cpu": "Test CPU @ 2.0GHz", "cpu_count": 2, "memory_mb": 8000, "threads": 2, "system": "Linux"}'
 SMOKE = [
-    # tested_at, model_id, status, failure_class, load s, sentences/s, dim, rss, unk, checks, error
-    (datetime(2026, 8, 16, 3), "BAAI/bge-large-zh-v1.5", "passed", None, 4.2, 41.5, 1024, 1630.0, 0.0, _OK, None),
-    (datetime(2026, 8, 16, 3), "moka-ai/m3e-base", "passed", None, 2.1, 128.25, 768, 820.0, 0.001, _OK, None),
-    (datetime(2026, 8, 16, 3), "sentence-transformers/all-MiniLM-L6-v2", "failed", "check_failed", 0.9, 510.0, 384,
+    # snapshot_date, tested_at, model_id, status, failure_class, load s, sentences/s, dim, rss, unk, checks, error
+    (date(2026, 8, 16), datetime(2026, 8, 16, 3), "BAAI/bge-large-zh-v1.5", "passed", None, 4.2, 41.5, 1024, 1630.0,
+     0.0, _OK, None),
+    (date(2026, 8, 16), datetime(2026, 8, 16, 3), "moka-ai/m3e-base", "passed", None, 2.1, 128.25, 768, 820.0, 0.001, _OK, None),
+    (date(2026, 8, 16), datetime(2026, 8, 16, 3), "sentence-transformers/all-MiniLM-L6-v2", "failed", "check_failed", 0.9, 510.0, 384,
      410.0, 0.62, _UNK, None),
-    (datetime(2026, 8, 16, 3), "TencentBAC/Conan-embedding-v1", "refused", "remote_code_refused", None, None, None,
+    (date(2026, 8, 16), datetime(2026, 8, 16, 3), "TencentBAC/Conan-embedding-v1", "refused", "remote_code_refused", None, None, None,
      None, None, [], "loading needs trust_remote_code"),
-    (datetime(2026, 8, 18, 3), "Qwen/Qwen3-Embedding-0.6B", "passed", None, 6.0, 22.0, 1024, 2300.0, 0.0, _OK, None),
-    (datetime(2026, 8, 18, 3), "Kingsoft-LLM/QZhou-Embedding-Zh", "skipped", "too_large", None, None, None, None,
+    (date(2026, 8, 18), datetime(2026, 8, 18, 3), "Qwen/Qwen3-Embedding-0.6B", "passed", None, 6.0, 22.0, 1024, 2300.0, 0.0, _OK, None),
+    (date(2026, 8, 18), datetime(2026, 8, 18, 3), "Kingsoft-LLM/QZhou-Embedding-Zh", "skipped", "too_large", None, None, None, None,
      None, [], "needs 15,160.0 MB > smoke.max_model_mb = 1500"),
     # a later skip (budget) must not hide the earlier pass
-    (datetime(2026, 8, 18, 3), "moka-ai/m3e-base", "skipped", "run_budget", None, None, None, None, None, [],
-     "needs 400.0 MB, 0.0 MB left of smoke.max_run_mb = 5000"),
+    (date(2026, 8, 18), datetime(2026, 8, 18, 3), "moka-ai/m3e-base", "skipped", "run_budget", None, None, None,
+     None, None, [], "needs 400.0 MB, 0.0 MB left of smoke.max_run_mb = 5000"),
+    # a replayed date (radar demo): run months later by the wall clock, it belongs to the 2026-08-17 snapshot
+    (date(2026, 8, 17), datetime(2026, 12, 4, 15), "DMetaSoul/Dmeta-embedding-zh-small", "passed", None, 1.1,
+     190.0, 768, 700.0, 0.0, _OK, None),
+    # the pipeline's own test repository: in the smoke section, nowhere else
+    (date(2026, 8, 17), datetime(2026, 12, 4, 15), "radar-test/tiny-zh-embed", "passed", None, 0.1, 2500.0, 32,
+     300.0, 0.0, _OK, None),
+    # weights not served by the endpoint: not available, apart from the failures
+    (date(2026, 8, 17), datetime(2026, 12, 4, 15), "lier007/xiaobu-embedding-v2", "unavailable", "no_weights",
+     None, None, None, None, None, [], "this endpoint lists no weight file for the repository"),
 ]
+SMOKE_WEEK_COUNTS = {"passed": 5, "failed": 1, "unavailable": 1, "refused": 1, "skipped": 1}
+FIXTURE = "radar-test/tiny-zh-embed"
+"""Listed by the Hub on every date with the most downloads of all, flagged ``models.fixture`` as the Hub
+snapshot flow flags ``smoke.fixtures``: the scores flow gives it no trends and no rankings."""
+"""The latest test of each model up to 2026-W34, per status."""
+HUB_SYNTHETIC = ["downloads_30d", "downloads_all_time", "likes", "trending_score"]
+HUB_BY_RULE = ["tags", "pipeline_tag", "library_name", "last_modified"]
 
 
 def _weekly(model: tuple, k: int) -> int | None:
@@ -131,17 +148,18 @@ def build(path: Path, until: date | None = None) -> None:
             if (until is None or day <= until) and not con.execute(
                     "SELECT count(*) FROM cmteb_leaderboard WHERE snapshot_date = ?", [day]).fetchall()[0][0]:
                 _board(con, day)
-        for tested_at, *values in SMOKE:
-            run_id = f"smoke-{tested_at.date()}"
-            if (until is None or tested_at.date() <= until) and not con.execute(
+        for snapshot_date, tested_at, *values in SMOKE:
+            run_id = f"smoke-{snapshot_date}"
+            if (until is None or snapshot_date <= until) and not con.execute(
                     "SELECT count(*) FROM smoke_results WHERE model_id = ? AND run_id = ?",
                     [values[0], run_id]).fetchall()[0][0]:
                 values[-2] = json.dumps(values[-2])
                 con.execute(
-                    "INSERT INTO smoke_results (run_id, tested_at, model_id, revision, status, failure_class,"
-                    " load_seconds, sentences_per_second, embedding_dim, peak_rss_mb, unk_rate, checks, error,"
-                    " batch_size, threads, hardware) VALUES (?, ?, ?, 'abc123', ?, ?, ?, ?, ?, ?, ?, ?, ?, 32, 2, ?)",
-                    [run_id, tested_at, *values, _HW])
+                    "INSERT INTO smoke_results (run_id, snapshot_date, tested_at, model_id, revision, status,"
+                    " failure_class, load_seconds, sentences_per_second, embedding_dim, peak_rss_mb, unk_rate, checks,"
+                    " error, batch_size, threads, hardware)"
+                    " VALUES (?, ?, ?, ?, 'abc123', ?, ?, ?, ?, ?, ?, ?, ?, ?, 32, 2, ?)",
+                    [run_id, snapshot_date, tested_at, *values, _HW])
 
 
 def _one_date(con, k: int, day: date) -> None:
@@ -150,6 +168,9 @@ def _one_date(con, k: int, day: date) -> None:
                 " VALUES (?, 'hub_snapshot', ?, ?, ?, 'completed', ?)",
                 [run_id, day, datetime.combine(day, datetime.min.time()), datetime.combine(day, datetime.min.time()),
                  HUB_ENDPOINT])
+    # What the Hub snapshot flow records for the replay Hub, which announces its synthetic counters.
+    con.execute("INSERT INTO hub_snapshots VALUES (?, ?, ?, 'replay', 'replay Hub', ?, ?, 'synthetic=...')",
+                [day, run_id, HUB_ENDPOINT, HUB_SYNTHETIC, HUB_BY_RULE])
     snapshots, trends = [], []
     present = [m for m in MODELS if _weekly(m, k) is not None]
     for m in present:
@@ -174,6 +195,13 @@ def _one_date(con, k: int, day: date) -> None:
                        "momentum": momentum,
                        "anomaly": "spike" if model_id == "thenlper/gte-large-zh" and k == 11 else None,
                        "first_seen": DATES[first], "new_entrant": k == first and k > 0, "run_id": f"scores-{day}"})
+    if k == 0:
+        con.execute("INSERT INTO models (model_id, author, first_seen, last_seen, family_id, fixture)"
+                    " VALUES (?, 'radar-test', ?, ?, ?, true)", [FIXTURE, day, day, FIXTURE])
+    else:
+        con.execute("UPDATE models SET last_seen = ? WHERE model_id = ?", [day, FIXTURE])
+    snapshots.append({"snapshot_date": day, "model_id": FIXTURE, "run_id": run_id, "downloads_30d": 5_000_000,
+                      "downloads_all_time": 9_000_000, "likes": 1, "license": "mit", "params": 256_352})
     snap = pl.DataFrame(snapshots)
     con.execute("INSERT INTO model_snapshots (snapshot_date, model_id, run_id, downloads_30d, downloads_all_time,"
                 " likes, license, params) SELECT snapshot_date, model_id, run_id, downloads_30d, downloads_all_time,"
@@ -206,7 +234,7 @@ def _pareto(points: dict[str, tuple[float, int, int]]) -> set[str]:
 def _rank(con, k: int, day: date, present: list[tuple]) -> None:
     rankings, criteria = [], []
     facts = {m[0]: m for m in present}
-    measured = {row[1] for row in SMOKE if row[2] == "passed" and row[0].date() <= day}
+    measured = {row[2] for row in SMOKE if row[3] == "passed" and row[0] <= day}
     for profile in PROFILES:
         ranked = [m[0] for m in present if m[4] is None]
         scored = sorted(((m, _total(m, profile, k)) for m in ranked), key=lambda ms: (-ms[1], ms[0]))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipeline.report.build import ReportError, build_report
@@ -69,7 +71,7 @@ def test_a_week_before_any_data_says_empty_for_every_section(report_db, cfg, tmp
     build_report(report_db, cfg, week="2026-W10", lang="en", reports_dir=tmp_path)
     md = (tmp_path / "2026-W10" / "report.en.md").read_text(encoding="utf-8")
     assert md.count("has no rows dated on or before 2026-03-08") >= 4
-    assert "Hub snapshot: —, from not recorded." in md
+    assert "Hub snapshot: —, from not recorded (kind of source not recorded)." in md
 
 
 def test_a_protocol_without_rows_is_named(report_db, cfg, tmp_path):
@@ -104,3 +106,18 @@ def test_failed_checks_are_named_once_across_backends():
     assert failed_checks([{"name": "determinism", "passed": False}]) == ("determinism",)
     assert failed_checks("not json") == ()
     assert failed_checks(None) == ()
+
+
+def test_no_synthetic_banner_when_every_snapshot_came_from_the_hub_or_a_mirror(report_db, cfg, tmp_path):
+    real = tmp_path / "real.duckdb"
+    shutil.copy(report_db, real)
+    with duckdb.connect(str(real)) as con:
+        con.execute("UPDATE hub_snapshots SET source_kind = 'mirror', source_name = endpoint, synthetic_fields = [],"
+                    " rule_fields = [], announced = NULL")
+    built = build_report(real, cfg, reports_dir=tmp_path / "reports")
+    for path in built.files:
+        if path.suffix in (".md", ".html"):
+            text = path.read_text(encoding="utf-8")
+            assert "⚠" not in text and 'role="note"' not in text, path
+    en = (tmp_path / "reports" / built.week / "report.en.md").read_text(encoding="utf-8")
+    assert "(a mirror)." in en and "Synthetic" not in en

@@ -167,11 +167,14 @@ def test_smoke_tests_show_passes_failures_reasons_speed_and_memory(report_dir):
     md = read(report_dir, "en")
     smoke = table_after(md, "## " + t("h_smoke", "en"))
     assert [(r[0], r[1]) for r in smoke] == [
+        ("radar-test/tiny-zh-embed", "passed"), ("DMetaSoul/Dmeta-embedding-zh-small", "passed"),
         ("moka-ai/m3e-base", "passed"), ("BAAI/bge-large-zh-v1.5", "passed"), ("Qwen/Qwen3-Embedding-0.6B", "passed"),
         (md_escape("sentence-transformers/all-MiniLM-L6-v2"), "failed"),
         ("TencentBAC/Conan-embedding-v1", "refused"), ("Kingsoft-LLM/QZhou-Embedding-Zh", "skipped"),
     ]
-    m3e, minilm, conan, qzhou = smoke[0], smoke[3], smoke[4], smoke[5]
+    dmeta, m3e, minilm, conan, qzhou = smoke[1], smoke[2], smoke[5], smoke[6], smoke[7]
+    # tested months later by the wall clock, for the replayed snapshot of 2026-08-17: it belongs to this week
+    assert dmeta[2:4] == ["2026-08-17", "190.0"]
     assert m3e[2:8] == ["2026-08-16", "128.2", "2.1", "820", "768", "0.1%"]  # the later budget skip hides nothing
     assert minilm[-2:] == ["a check failed", md_escape("failed checks: unk_rate")]
     assert minilm[7] == "62.0%"
@@ -179,10 +182,30 @@ def test_smoke_tests_show_passes_failures_reasons_speed_and_memory(report_dir):
     assert qzhou[-2:] == ["larger than the per-model download limit",
                           md_escape("needs 15,160.0 MB > smoke.max_model_mb = 1500")]
     assert m3e[-2:] == ["—", "—"]
-    assert "3 passed, 1 failed, 1 refused, 1 skipped." in md
+    assert "9 models: 5 passed, 1 failed, 1 not available, 1 refused, 1 skipped." in md
     assert "Measured on: Test CPU @ 2.0GHz, threads=2, batch=32." in md
     zh = read(report_dir, "zh")
-    assert "3 个通过，1 个失败，1 个拒绝加载，1 个跳过" in zh
+    assert "共 9 个模型：5 个通过，1 个失败，1 个无法获取权重，1 个拒绝加载，1 个跳过" in zh
+
+
+def test_weights_the_endpoint_does_not_serve_are_listed_apart_never_as_failures(report_dir):
+    md = read(report_dir, "en")
+    tested = [r[0] for r in table_after(md, "## " + t("h_smoke", "en"))]
+    assert "lier007/xiaobu-embedding-v2" not in tested
+    apart = table_after(md, "### " + t("h_unavailable", "en", n=1))
+    assert apart == [["lier007/xiaobu-embedding-v2", "2026-08-17", "this endpoint serves no weight file",
+                      "this endpoint lists no weight file for the repository"]]
+    zh = read(report_dir, "zh")
+    assert "### " + t("h_unavailable", "zh", n=1) in zh and "此端点不提供权重文件" in zh
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_test_repositories_appear_only_in_the_smoke_section(report_dir, rows, lang):
+    md = read(report_dir, lang)
+    smoke_start = md.index("## " + t("h_smoke", lang))
+    smoke_end = md.index("\n## ", smoke_start + 1)
+    assert rows.FIXTURE in md[smoke_start:smoke_end]
+    assert rows.FIXTURE not in md[:smoke_start] + md[smoke_end:]  # not a gap, a mover, a highlight or ranked
 
 
 def test_top5_comparison_matches_criteria_scores(report_db, report_dir, rows):
@@ -210,8 +233,8 @@ def test_top5_comparison_matches_criteria_scores(report_db, report_dir, rows):
 
 def test_method_names_sources_dates_and_what_is_synthetic_or_estimated(report_dir, rows, cfg):
     md = read(report_dir, "en")
-    assert f"Hub snapshot: 2026-08-17, from {rows.HUB_ENDPOINT}." in md
-    assert "download counts are synthetic" in md
+    assert f"Hub snapshot: 2026-08-17, from {rows.HUB_ENDPOINT} (the replay Hub, which declares synthetic data)." in md
+    assert "- ⚠ Synthetic data: the downloads, all-time downloads, likes, trending scores in this report" in md
     assert f"C-MTEB snapshot: 2026-08-17, MTEB results source commit {rows.MTEB_COMMIT}." in md
     assert rows.MTEB_PREVIOUS not in md
     assert "latest smoke test 2026-08-18" in md
@@ -231,3 +254,16 @@ def test_highlights_lead_with_the_news(report_dir):
             " TencentBAC/Conan-embedding-v1, lier007/xiaobu-embedding-v2.") in md
     zh = read(report_dir, "zh")
     assert "- balanced 方案第一名：BAAI/bge-large-zh-v1.5（排名未变）。" in zh
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_first_screen_warns_that_the_hub_numbers_are_synthetic(report_dir, lang):
+    md = read(report_dir, lang)
+    first_screen = md[: md.index("## " + t("h_highlights", lang))]
+    banner = {"en": "> **⚠ Synthetic data: the downloads, all-time downloads, likes, trending scores in this report come"
+                    " from the replay Hub (demo data), not from the real Hugging Face Hub",
+              "zh": "> **⚠ 合成数据：本报告中的下载量，累计下载量，点赞数，趋势分数来自回放 Hub（演示数据），并非真实的 Hugging Face Hub"}
+    assert banner[lang] in first_screen
+    assert ("Assigned by rule, not observed: some tags" if lang == "en" else "按规则生成而非观测：部分标签") in first_screen
+    page = (report_dir / ("report.html" if lang == "zh" else "report.en.html")).read_text(encoding="utf-8")
+    assert page.index('<p class="notice" role="note"><strong>⚠') < page.index("<h2>")

@@ -35,8 +35,9 @@ class WarehouseBuilder:
     smoke: list[dict[str, Any]] = field(default_factory=list)
 
     def model(self, model_id: str, created: date | None = date(2024, 1, 1), family: str | None = None,
-              base: str | None = None, relation: str | None = None) -> None:
-        self.models[model_id] = {"created": created, "family": family or model_id, "base": base, "relation": relation}
+              base: str | None = None, relation: str | None = None, fixture: bool = False) -> None:
+        self.models[model_id] = {"created": created, "family": family or model_id, "base": base, "relation": relation,
+                                 "fixture": fixture}
 
     def snapshot(self, when: date, model_id: str, all_time: int | None, d30: int | None = 1000, **cols: Any) -> None:
         if model_id not in self.models:
@@ -71,8 +72,9 @@ class WarehouseBuilder:
         self.cmteb_models.append(row)
 
     def smoke_test(self, model_id: str, status: str = "passed", when: date = D0, **cols: Any) -> None:
-        row = {"run_id": f"smoke-{len(self.smoke)}", "tested_at": datetime.combine(when, datetime.min.time()),
-               "model_id": model_id, "status": status,
+        """A smoke result of the snapshot ``when`` (``tested_at``, the wall clock, defaults to that day)."""
+        row = {"run_id": f"smoke-{len(self.smoke)}", "snapshot_date": when,
+               "tested_at": datetime.combine(when, datetime.min.time()), "model_id": model_id, "status": status,
                "failure_class": None if status == "passed" else "load_error",
                "sentences_per_second": 100.0, "embedding_dim": 768}
         row.update(cols)
@@ -89,7 +91,7 @@ class WarehouseBuilder:
                  "created_at": datetime.combine(self.models[m]["created"], datetime.min.time())
                  if self.models[m]["created"] else None,
                  "family_id": self.models[m]["family"], "base_model": self.models[m]["base"],
-                 "base_relation": self.models[m]["relation"]}
+                 "base_relation": self.models[m]["relation"], "fixture": self.models[m]["fixture"]}
                 for m, first, last in seen])
             _insert(con, "cmteb_leaderboard", self.leaderboard)
             _insert(con, "cmteb_models", self.cmteb_models)

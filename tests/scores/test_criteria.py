@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -63,6 +64,35 @@ def test_speed_is_measured_by_the_smoke_test_else_estimated_from_parameters(wh: 
     assert untested["estimated"] and untested["raw_value"] == pytest.approx(SPEED_K0 / 200_000_000)
     assert untested["source"] == "estimate from the parameter count"
     assert c["a/sizeless", "speed"]["missing"]
+
+
+def test_smoke_results_count_from_the_snapshot_they_belong_to_not_the_wall_clock(wh: WarehouseBuilder, cfg: Config):
+    # radar demo replays old dates: a test run today for the replayed day(0) measures day(0)'s models
+    wh.snapshot(day(0), "a/replayed", 1000)
+    wh.smoke_test("a/replayed", when=day(0), sentences_per_second=150.0, tested_at=datetime(2030, 1, 1, 12))
+    # a test that belongs to a later snapshot is not known yet on day(0), whenever it ran
+    wh.snapshot(day(0), "a/later", 1000)
+    wh.smoke_test("a/later", when=day(7), sentences_per_second=999.0, tested_at=datetime(2024, 1, 1))
+    c = crit(score(wh.build(), day(0), cfg))
+    assert (c["a/replayed", "speed"]["raw_value"], c["a/replayed", "speed"]["source"]) == (150.0, f"smoke test {day(0)}")
+    assert c["a/later", "speed"]["estimated"] and c["a/later", "speed"]["raw_value"] != 999.0
+
+
+def test_weights_not_served_by_the_endpoint_never_lower_compatibility(wh: WarehouseBuilder, cfg: Config):
+    wh.snapshot(day(0), "a/metadata-only", 1000)
+    wh.smoke_test("a/metadata-only", when=day(0), sentences_per_second=150.0)
+    wh.smoke_test("a/metadata-only", status="unavailable", when=day(1), failure_class="no_weights",
+                  sentences_per_second=None, embedding_dim=None)
+    wh.snapshot(day(1), "a/metadata-only", 1000)
+    wh.snapshot(day(1), "a/gated", 1000)
+    wh.smoke_test("a/gated", status="unavailable", when=day(1), failure_class="gated",
+                  sentences_per_second=None, embedding_dim=None)
+    c = crit(score(wh.build(), day(1), cfg))
+    # the earlier pass still stands: a later "not available here" says nothing about the model
+    assert "smoke test ✓" in c["a/metadata-only", "compatibility"]["detail"]
+    assert c["a/metadata-only", "speed"]["raw_value"] == 150.0
+    assert "smoke test ?" in c["a/gated", "compatibility"]["detail"]
+    assert c["a/gated", "compatibility"]["raw_value"] == 1.0
 
 
 def test_speed_estimates_are_calibrated_on_three_measured_models(wh: WarehouseBuilder, cfg: Config):

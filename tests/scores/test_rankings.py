@@ -37,6 +37,41 @@ def test_a_quantized_copy_does_not_take_a_second_place(wh: WarehouseBuilder, cfg
     assert (copy["rank"], copy["status"], copy["represented_by"]) == (None, "family_duplicate", "a/best")
 
 
+def _market(wh: WarehouseBuilder, cfg: Config, tiny: str) -> Any:
+    """Two real models over two weeks, plus the test repository ``radar-test/tiny`` (the most downloaded,
+    smallest and fastest of all): ``tiny`` is ``flagged`` (models.fixture), ``unflagged`` or ``absent``."""
+    if wh.path.exists():
+        wh.path.unlink()
+    for n in (0, 7):
+        for model, params in (("a/large", 500_000_000), ("a/small", 100_000_000)):
+            wh.snapshot(day(n), model, 1000 + n * 100, params=params)
+        if tiny != "absent":
+            wh.model("radar-test/tiny", fixture=tiny == "flagged")
+            wh.snapshot(day(n), "radar-test/tiny", 10**7 + n * 10**6, params=256_352)
+    if tiny != "absent":
+        wh.smoke_test("radar-test/tiny", when=day(7), sentences_per_second=2500.0, embedding_dim=32)
+    return score(wh.build(), day(7), cfg)
+
+
+def _real_scores(s: Any) -> dict[tuple[str, str], float]:
+    frame = s.criteria.filter((pl.col("profile") == "balanced") & pl.col("model_id").str.starts_with("a/"))
+    return {(r["model_id"], r["criterion"]): r["score"] for r in frame.to_dicts()}
+
+
+def test_test_repositories_get_criteria_but_no_trends_no_ranking_and_move_no_real_score(
+        wh: WarehouseBuilder, cfg: Config):
+    s = _market(wh, cfg, "flagged")
+    assert set(ranking(s)) == {"a/large", "a/small"} and "radar-test/tiny" not in set(s.rankings["model_id"])
+    assert "radar-test/tiny" not in set(s.trends["model_id"])
+    assert (s.details["cohort"], s.details["fixtures"]) == (2, 1)
+    speed = s.criteria.filter((pl.col("model_id") == "radar-test/tiny") & (pl.col("criterion") == "speed"))
+    assert set(speed["raw_value"]) == {2500.0} and not any(speed["estimated"])   # what its smoke test measured
+    # the real models score as if the test repository were not on the Hub; unflagged, it would move them
+    flagged = _real_scores(s)
+    assert flagged == _real_scores(_market(wh, cfg, "absent"))
+    assert flagged != _real_scores(_market(wh, cfg, "unflagged"))
+
+
 def test_models_with_too_little_known_data_are_not_ranked_where_the_profile_needs_it(
         wh: WarehouseBuilder, cfg: Config):
     wh.snapshot(day(0), "a/evaluated", 1000)

@@ -11,6 +11,7 @@ import pytest
 from pipeline.config import Config, ConfigError
 from pipeline.shortlist import ShortlistError, parse_size, render_top
 from tests.scores.helpers import WarehouseBuilder, day, score
+from warehouse import db
 
 
 @pytest.fixture
@@ -76,6 +77,39 @@ def test_the_table_shows_places_facts_reasons_and_what_was_left_out(scored: Path
     assert "behind #1 org/large on" in text  # reasons compare with neighbours in the whole ranking
     assert "dim > 768: 1 left out, unknown dim: 1" in text
     assert "1 family copies" in text
+
+
+def test_each_model_shows_its_smoke_test_and_not_available_is_not_a_failure(wh: WarehouseBuilder, cfg: Config):
+    for model, mean in (("org/a", 72.0), ("org/b", 70.0), ("org/c", 68.0), ("org/d", 66.0)):
+        wh.snapshot(day(0), model, 1000)
+        wh.board(model, mean, retrieval=mean + 5)
+        wh.meta(model)
+    wh.smoke_test("org/a", sentences_per_second=212.4)
+    wh.smoke_test("org/b", status="unavailable", failure_class="no_weights", sentences_per_second=None)
+    wh.smoke_test("org/c", status="failed", failure_class="hang", sentences_per_second=None)
+    path = wh.build()
+    score(path, day(0), cfg)
+    smoke = {m["model_id"]: m["smoke"] for m in top(path, cfg)["models"]}
+    assert (smoke["org/a"]["status"], smoke["org/a"]["sentences_per_second"]) == ("passed", 212.4)
+    assert (smoke["org/b"]["status"], smoke["org/b"]["failure_class"]) == ("unavailable", "no_weights")
+    assert smoke["org/c"]["status"] == "failed" and smoke["org/d"] is None
+    text = top(path, cfg, fmt="table")
+    assert "passed 212/s" in text and "not available (no_weights)" in text and "FAILED (hang)" in text
+    assert ("smoke tests of the models shown: 1 passed, 1 FAILED, 1 not available (weights not served by this"
+            " endpoint: not failures), 1 untested") in " ".join(text.split())
+
+
+def test_a_banner_says_when_the_hub_numbers_behind_the_ranking_are_synthetic(scored: Path, cfg: Config):
+    assert top(scored, cfg)["synthetic"] is None   # no snapshot declared synthetic data: no banner
+    assert "SYNTHETIC" not in top(scored, cfg, fmt="table")
+    with db.writer(scored) as con:   # what the Hub snapshot flow records for the replay Hub
+        con.execute("INSERT INTO hub_snapshots VALUES (?, 'hub-run', 'http://127.0.0.1:9', 'replay', 'replay Hub',"
+                    " ['downloads_30d', 'likes'], ['tags'], 'synthetic=downloads,likes; by-rule=tags')", [day(0)])
+    out = top(scored, cfg)
+    assert out["synthetic"]["fields"] == ["downloads_30d", "likes"] and out["synthetic"]["sources"] == ["replay"]
+    text = top(scored, cfg, fmt="table")
+    assert text.splitlines()[0].startswith("⚠ SYNTHETIC DATA: the downloads, likes come from the replay Hub")
+    assert "assigned by rule, not observed: some tags." in " ".join(text.split())
 
 
 def test_unknown_criteria_and_estimates_are_named_in_the_reasons(scored: Path, cfg: Config):

@@ -7,6 +7,7 @@ the tests below read what it recorded. A second module-level run uses a local 2-
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ TINY = "radar-test/tiny-zh-embed"
 LEXICAL = "radar-test/tiny-zh-embed-lexical"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 BROKEN = {
-    "radar-test/broken-missing-weights": ("failed", "no_weights"),
+    "radar-test/broken-missing-weights": ("unavailable", "no_weights"),   # nothing to fetch: not a failure
     "radar-test/broken-wrong-dim": ("failed", "check_failed"),
     "radar-test/broken-remote-code": ("refused", "remote_code_refused"),
     "radar-test/broken-pickle-only": ("refused", "pickle_refused"),
@@ -121,9 +122,13 @@ def test_the_run_is_recorded(threads_run):
             "SELECT status, rows_written, details FROM runs WHERE flow = 'smoke'").fetchall()[0]
     details = json.loads(details)
     assert (status, rows_written) == ("completed", 8)
-    assert (details["passed"], details["failed"], details["refused"]) == (2, 4, 2)
+    assert (details["passed"], details["failed"], details["unavailable"], details["refused"]) == (2, 3, 1, 2)
     assert details["task_runner"] == "ThreadPoolTaskRunner"
-    assert threads_run["summary"]["tested"] == 6   # pickle-only and missing weights are decided from the listing
+    summary = threads_run["summary"]
+    assert summary["tested"] == 6   # pickle-only and missing weights are decided from the listing
+    assert summary["models"] == 8 == sum(summary[s] for s in ("passed", "failed", "unavailable", "refused", "skipped"))
+    today = datetime.now(UTC).date()
+    assert {r["snapshot_date"] for r in threads_run["rows"].values()} == {today}   # no replayed date: today
 
 
 def test_a_tested_commit_is_skipped_unless_forced(threads_run):
@@ -131,12 +136,12 @@ def test_a_tested_commit_is_skipped_unless_forced(threads_run):
                  models=[TINY, "radar-test/broken-pickle-only"])
     assert (again["tested"], again["already_tested"]) == (0, 2)
     forced = _run(threads_run["hub"], threads_run["config"], threads_run["db"],
-                  models=["radar-test/broken-pickle-only"], force=True)
+                  models=["radar-test/broken-pickle-only"], force=True, snapshot_date="2026-11-26")
     assert (forced["refused"], forced["already_tested"]) == (1, 0)
     with db.reader(threads_run["db"]) as con:
-        count = con.execute("SELECT count(*) FROM smoke_results WHERE model_id = 'radar-test/broken-pickle-only'"
-                            ).fetchall()[0][0]
-    assert count == 2
+        dates = con.execute("SELECT snapshot_date FROM smoke_results WHERE model_id = 'radar-test/broken-pickle-only'"
+                            " ORDER BY tested_at").fetchall()
+    assert len(dates) == 2 and dates[1] == (date(2026, 11, 26),)   # a replayed date dates the result
 
 
 def test_allow_listed_models_run_on_a_local_dask_cluster(prefect_backend, smoke_hub, smoke_config, tmp_path):

@@ -6,7 +6,7 @@ from datetime import date
 
 import httpx2
 import pytest
-from huggingface_hub.errors import RepositoryNotFoundError
+from huggingface_hub.errors import DisabledRepoError, GatedRepoError, RepositoryNotFoundError
 
 from pipeline.config import SmokeConfig
 from pipeline.smoke.result import SmokeResult
@@ -41,10 +41,15 @@ def test_candidates_merge_ranks_and_configuration_best_first():
     assert candidates([], ["x/y", "x/y"], why="requested") == [Candidate("x/y", ("requested",))]
 
 
+def _response(status: int, repo_id: str) -> httpx2.Response:
+    return httpx2.Response(status, request=httpx2.Request("GET", f"http://hub/api/models/{repo_id}"))
+
+
 def test_plan_tests_what_fits_and_records_why_the_rest_is_not_tested():
     cfg = SmokeConfig(max_model_mb=50, max_run_mb=25, allow_pickle=("ok/pickle",), real_models=("ok/a",))
     found = [Candidate(m, ("configured",)) for m in
-             ("ok/a", "ok/b", "big/model", "ok/pickle", "bad/pickle", "../evil", "gone/model", "broken/hub", "ok/c")]
+             ("ok/a", "ok/b", "big/model", "ok/pickle", "bad/pickle", "../evil", "gone/model", "broken/hub", "ok/c",
+              "meta/only", "gated/model", "disabled/model")]
     listings = {
         "ok/a": listing("ok/a"),
         "ok/b": listing("ok/b", ("model.safetensors", 16 * MB), ("onnx/model.onnx", 400 * MB)),
@@ -55,6 +60,9 @@ def test_plan_tests_what_fits_and_records_why_the_rest_is_not_tested():
             "404", response=httpx2.Response(404, request=httpx2.Request("GET", "http://hub/api/models/gone/model"))),
         "broken/hub": ConnectionError("connection reset\nmore"),
         "ok/c": listing("ok/c", ("model.safetensors", 1 * MB)),
+        "meta/only": listing("meta/only", ("README.md", 900), ("config.json", 300)),   # a metadata-only mirror
+        "gated/model": GatedRepoError("403", response=_response(403, "gated/model")),
+        "disabled/model": DisabledRepoError("403", response=_response(403, "disabled/model")),
     }
     out = plan(found, listings, tested=set(), cfg=cfg)
     # ok/b needs 16 MB (its ONNX copy is never downloaded), only 15 MB are left after ok/a; smaller ones still fit.
@@ -69,6 +77,10 @@ def test_plan_tests_what_fits_and_records_why_the_rest_is_not_tested():
         "../evil": ("refused", "invalid_repo"),
         "gone/model": ("skipped", "not_found"),
         "broken/hub": ("failed", "download_error"),
+        # the weights cannot be fetched from this endpoint: not available, never failed
+        "meta/only": ("unavailable", "no_weights"),
+        "gated/model": ("unavailable", "gated"),
+        "disabled/model": ("unavailable", "disabled"),
     }
     errors = {r.model_id: r.error for r in out.recorded}
     assert "smoke.max_model_mb = 50" in errors["big/model"] and "60.0 MB" in errors["big/model"]
@@ -107,7 +119,7 @@ def test_warehouse_state_reads_the_latest_top_n_and_what_was_tested(tmp_path):
                         " ? AS status, 'renormalise' AS missing_policy, 'scores-run' AS run_id",
                         [as_of, profile, model_id, rank, "ranked" if rank else "family_duplicate"])
     run_id = start_run(path, "smoke")
-    write_smoke_results(path, RunRecord(run_id=run_id, flow="smoke"), [
+    write_smoke_results(path, RunRecord(run_id=run_id, flow="smoke", snapshot_date=date(2025, 1, 13)), [
         SmokeResult("a/one", SHA),
         SmokeResult("b/two", SHA, "too_large", error="big"),
     ])
@@ -115,6 +127,8 @@ def test_warehouse_state_reads_the_latest_top_n_and_what_was_tested(tmp_path):
     assert ranked == [("cpu-edge", "d/four", 1), ("rag", "a/one", 1), ("rag", "b/two", 2)]
     assert tested == {("a/one", SHA)}                                  # a skip is not a test
     assert warehouse_state(path, 0)[0] == []
+    # a replayed date selects from the rankings of that date, not from later ones
+    assert warehouse_state(path, 2, date(2025, 1, 10))[0] == [("rag", "old/top", 1)]
 
 
 def test_budgets_use_the_real_hub_listing(smoke_hub):

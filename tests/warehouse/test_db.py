@@ -57,7 +57,8 @@ def test_a_second_process_gets_busy_not_a_traceback(tmp_path):
 def warehouse(tmp_path):
     path = tmp_path / "w.duckdb"
     with db.writer(path) as con:
-        con.execute("insert into models values ('a/b', 'a', null, '2026-01-01', '2026-01-02', 'a/b', null, null)")
+        con.execute("insert into models (model_id, author, created_at, first_seen, last_seen, family_id, base_model,"
+                    " base_relation) values ('a/b', 'a', null, '2026-01-01', '2026-01-02', 'a/b', null, null)")
     return path
 
 
