@@ -270,7 +270,7 @@ def _board_status(section: Leaderboard, lang: str) -> Para:
 
 
 def smoke_summary(section: Smoke, lang: str) -> str:
-    """``6 models: 3 passed, 1 failed, 2 not available`` in the smoke flow's status order (the counts add up)."""
+    """``6 models (3 passed, 1 failed, 2 not available)`` in the smoke flow's status order (the counts add up)."""
     items = t("list_sep", lang).join(
         t(f"count_{status}", lang, n=n) if has(f"count_{status}") else f"{n} {status}"
         for status, n in sorted(section.counts.items(), key=lambda sn: (status_rank(sn[0]), sn[0]))
@@ -354,7 +354,7 @@ def compare(data: ReportData, lang: str, policy: str, charts: dict[str, Chart | 
 
 def synthetic_banner(synthetic: Synthetic, lang: str) -> str:
     """The warning on the report's first screen: which Hub values are synthetic, and what that touches."""
-    sep = t("list_sep", lang)
+    sep = t("enum_sep", lang)
 
     def names(fields: tuple[str, ...]) -> str:
         return sep.join(t(f"field_{f}", lang) if has(f"field_{f}") else f for f in fields)
@@ -363,7 +363,7 @@ def synthetic_banner(synthetic: Synthetic, lang: str) -> str:
     text = t("banner_synthetic", lang, fields=names(synthetic.fields), source=source,
              first=fmt_date(synthetic.first), last=fmt_date(synthetic.last))
     if synthetic.rule_fields:
-        text += " " + t("banner_rules", lang, fields=names(synthetic.rule_fields))
+        text += t("banner_rules", lang, fields=names(synthetic.rule_fields))  # the English one starts with a space
     return text
 
 

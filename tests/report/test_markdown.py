@@ -182,10 +182,10 @@ def test_smoke_tests_show_passes_failures_reasons_speed_and_memory(report_dir):
     assert qzhou[-2:] == ["larger than the per-model download limit",
                           md_escape("needs 15,160.0 MB > smoke.max_model_mb = 1500")]
     assert m3e[-2:] == ["—", "—"]
-    assert "9 models: 5 passed, 1 failed, 1 not available, 1 refused, 1 skipped." in md
+    assert "9 models (5 passed, 1 failed, 1 not available, 1 refused, 1 skipped)." in md
     assert "Measured on: Test CPU @ 2.0GHz, threads=2, batch=32." in md
     zh = read(report_dir, "zh")
-    assert "共 9 个模型：5 个通过，1 个失败，1 个无法获取权重，1 个拒绝加载，1 个跳过" in zh
+    assert "共 9 个模型（5 个通过，1 个失败，1 个无法获取权重，1 个拒绝加载，1 个跳过）" in zh
 
 
 def test_weights_the_endpoint_does_not_serve_are_listed_apart_never_as_failures(report_dir):
@@ -262,7 +262,7 @@ def test_the_first_screen_warns_that_the_hub_numbers_are_synthetic(report_dir, l
     first_screen = md[: md.index("## " + t("h_highlights", lang))]
     banner = {"en": "> **⚠ Synthetic data: the downloads, all-time downloads, likes, trending scores in this report come"
                     " from the replay Hub (demo data), not from the real Hugging Face Hub",
-              "zh": "> **⚠ 合成数据：本报告中的下载量，累计下载量，点赞数，趋势分数来自回放 Hub（演示数据），并非真实的 Hugging Face Hub"}
+              "zh": "> **⚠ 合成数据：本报告中的下载量、累计下载量、点赞数、趋势分数来自回放 Hub（演示数据），并非真实的 Hugging Face Hub"}
     assert banner[lang] in first_screen
     assert ("Assigned by rule, not observed: some tags" if lang == "en" else "按规则生成而非观测：部分标签") in first_screen
     page = (report_dir / ("report.html" if lang == "zh" else "report.en.html")).read_text(encoding="utf-8")
