@@ -73,7 +73,8 @@ def generate(path: Path, models: int, days: int) -> None:
             WINDOW w AS (PARTITION BY model_id ORDER BY snapshot_date)
             ORDER BY snapshot_date, model_id""")
         con.execute("""
-            INSERT INTO models
+            INSERT INTO models (model_id, author, created_at, first_seen, last_seen, family_id, base_model,
+                                base_relation)
             SELECT s.model_id, split_part(s.model_id, '/', 1),
                 CASE WHEN g.start_day > 0 THEN TIMESTAMP '2025-01-01' + INTERVAL (g.start_day - 3) DAY
                      ELSE TIMESTAMP '2023-01-01' + INTERVAL (g.i % 600) DAY END,
@@ -98,7 +99,7 @@ def generate(path: Path, models: int, days: int) -> None:
             FROM gen WHERE i % 10 = 0""")
         con.execute("""
             INSERT INTO smoke_results BY NAME
-            SELECT 'bench' AS run_id, TIMESTAMP '2025-01-01' AS tested_at, model_id,
+            SELECT 'bench' AS run_id, DATE '2025-01-01' AS snapshot_date, TIMESTAMP '2025-01-01' AS tested_at, model_id,
                 CASE WHEN i % 13 = 0 THEN 'failed' ELSE 'passed' END AS status,
                 CASE WHEN i % 13 = 0 THEN 'load_error' END AS failure_class,
                 5e9 / params * (0.8 + 0.4 * random()) AS sentences_per_second, dim AS embedding_dim
