@@ -134,7 +134,7 @@ earlier real result (the report's rule)."""
 def _smoke_rows(con: Any, as_of: date, ids: list[str]) -> list[dict[str, Any]]:
     try:
         return _rows(con, _SMOKE, {"as_of": as_of, "ids": ids})
-    except duckdb.CatalogException:   # no smoke tests yet
+    except (duckdb.CatalogException, duckdb.BinderException):   # no smoke tests yet, or a schema before 005
         return []
 
 
