@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -10,9 +10,11 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.issues import DataIssue
+from pipeline.model_files import ModelFiles
 from pipeline.normalize import ModelRow
 from warehouse import db
 from warehouse.issues import insert_issues
+from warehouse.model_files import insert_files
 from warehouse.runs import RunRecord, finish_run
 
 SNAPSHOT_SCHEMA = pa.schema([
@@ -59,8 +61,10 @@ def write_hub_snapshot(
     rows: list[ModelRow],
     families: Mapping[str, str],
     issues: list[DataIssue],
+    files: Sequence[ModelFiles] = (),
 ) -> int:
-    """Replace ``record.snapshot_date``'s snapshot with ``rows`` and close the run, atomically."""
+    """Replace ``record.snapshot_date``'s snapshot with ``rows`` (and the configuration ``files`` read for
+    it) and close the run, atomically."""
     day: date = record.snapshot_date
     snapshot = pa.Table.from_pylist(
         [{**asdict(r), "family_id": families.get(r.model_id, r.model_id)} for r in rows], schema=SNAPSHOT_SCHEMA
@@ -72,13 +76,14 @@ def write_hub_snapshot(
             [day],
         )
         con.execute("DELETE FROM model_snapshots WHERE snapshot_date = ?", [day])
-        con.execute("DELETE FROM data_issues WHERE source = 'hub' AND snapshot_date = ?", [day])
+        con.execute("DELETE FROM data_issues WHERE source IN ('hub', 'hub-files') AND snapshot_date = ?", [day])
         con.execute(
             "INSERT INTO model_snapshots BY NAME"
             " SELECT ? AS snapshot_date, ? AS run_id, * EXCLUDE (author, family_id) FROM new_snapshot",
             [day, record.run_id],
         )
-        insert_issues(con, record.run_id, day, issues)
+        insert_issues(con, record.run_id, day, [*issues, *(i for f in files for i in f.issues)])
+        insert_files(con, record.run_id, day, files)
         _refresh_models(con)
         con.execute("DROP TABLE temp.touched")
         record.rows_written = len(rows)
