@@ -109,7 +109,7 @@ def read_config(files: ModelFiles, body: Any) -> None:
     files.model_type = model_type[:64] if isinstance(model_type, str) else None
 
 
-def module_dirs(body: Any) -> tuple[str | None, list[str]]:
+def module_dirs(files: ModelFiles, body: Any) -> tuple[str | None, list[str]]:
     """From ``modules.json``: the pooling module's folder and the dense modules' folders, in order."""
     if not isinstance(body, list):
         return None, []
@@ -118,7 +118,11 @@ def module_dirs(body: Any) -> tuple[str | None, list[str]]:
         if not isinstance(module, Mapping) or not isinstance(module.get("path"), str):
             continue
         kind, path = str(module.get("type", "")), module["path"].strip("/")
-        if not path or ".." in path.split("/"):
+        if ".." in path.split("/") or "\\" in path:
+            files.issues.append(DataIssue.of("hub-files", files.model_id, "modules.json", "unsafe module path",
+                                             "skipped", module["path"]))
+            continue
+        if not path:
             continue
         if kind.endswith("Pooling"):
             pooling = path
@@ -174,7 +178,7 @@ def model_files(model_id: str, sha: str | None, listing: Mapping[str, int], fetc
     config, modules, sbert, tokenizer = (get(name) for name in ROOT_FILES)
     if config is not None:
         read_config(files, config)
-    pooling_dir, dense_dirs = module_dirs(modules)
+    pooling_dir, dense_dirs = module_dirs(files, modules)
     pooling = get(f"{pooling_dir}/config.json") if pooling_dir else None
     read_output_dim(files, pooling, [get(f"{d}/config.json") for d in dense_dirs])
     read_lengths(files, sbert, tokenizer)

@@ -11,6 +11,7 @@ Fixtures:
   (``replay-test/results``). See ``REPLAY_DATES`` and the builder below.
 * ``replay_hub``: the session :class:`ReplayHub` on ``HF_ENDPOINT``; ``as_of``, faults and logs are
   reset around every test that uses it.
+* ``demo_run``: ``radar demo`` run once for the session, as the README shows it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ import atexit
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +139,27 @@ def prefect_backend() -> Iterator[None]:
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         with prefect_test_harness(server_startup_timeout=120):
             yield
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """``radar demo`` run once, as the README shows it, in a folder of its own."""
+
+    returncode: int
+    output: str
+    workdir: Path
+    db: Path
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The whole demo pipeline end to end (about two minutes): the real flows, replay Hub, smoke tests and
+    report, on the bundled data. Tests read what a user would see: its output, warehouse and report files."""
+    workdir = tmp_path_factory.mktemp("demo")
+    db = workdir / "radar.duckdb"
+    radar = Path(sys.executable).with_name("radar")
+    env = {k: v for k, v in os.environ.items() if k not in ("RADAR_CONFIG", "RADAR_DB")}
+    env["PREFECT_HOME"] = str(workdir / "prefect-home")
+    done = subprocess.run([str(radar), "--db", str(db), "demo"], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=900)
+    return DemoRun(done.returncode, done.stdout + done.stderr, workdir, db)
