@@ -153,6 +153,7 @@ def _chunk_trends(history: History, first: date, last: date, max_gap_days: int,
     points = history.points
     days = points["day"].to_numpy()
     rows = np.flatnonzero((days >= _day(first)) & (days <= _day(last)))
+    tested = (days >= _day(first) - MOMENTUM_REACH - 7) & (days <= _day(last))
     mids = points["mid"].to_numpy()[rows]
     names = history.models["model_id"]
     frame = pl.DataFrame({
@@ -162,7 +163,7 @@ def _chunk_trends(history: History, first: date, last: date, max_gap_days: int,
         "downloads_30d": points["downloads_30d"].gather(rows),
         "interval_downloads": seg.interval_downloads[rows],
         "interval_days": seg.interval_days[rows],
-        **grid.metrics(rows, seg.age),
+        **grid.metrics(rows, seg.age, tested),
         "rank": rank[rows],
         "rank_change": rank_change[rows],
     }).with_columns(
@@ -290,36 +291,39 @@ class _Grid:
     def _spike_test(self, at: np.ndarray, age: np.ndarray, week: np.ndarray,
                     d7: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(robust z, spike flag, baseline median in log units) of the 7-day windows ending at grid rows ``at``."""
+        nan = np.float32(np.nan)
         baseline = []
         for j in range(1, BASELINE_WEEKS + 1):
             existed = np.isnan(age) | (age >= 7 * j + 6)  # the whole baseline week lies after creation
-            baseline.append(np.where(existed, week[at - 7 * j], np.nan).astype(np.float32))
+            baseline.append(np.where(existed, week[at - 7 * j], nan))
         z, med = robust_z(week[at], baseline)
         return z, (z > SPIKE_Z) & (d7[at] >= SPIKE_MIN_DOWNLOADS), med
 
-    def spikes(self, age: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The spike test on every snapshot row: (robust z, spike flag, a burst to clean out, the baseline's
-        typical week).
+    def spikes(self, age: np.ndarray, tested: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The spike test on the snapshot rows ``tested`` (a mask; the others are NaN and unflagged): (robust z,
+        spike flag, a burst to clean out, the baseline's typical week).
 
         A flagged week is a burst once the week after it is known and not flagged: downloads fell back. When
         the week after is flagged as well, the level has moved - growth, not a burst - and the week stays as
         it is; while the week after is not known yet, nothing is decided (the row carries its flag).
         """
-        has = self.row_of >= 0
-        at = np.where(has, self.row_of, LONGEST_WINDOW + MOMENTUM_REACH)
+        rows = np.flatnonzero(tested & (self.row_of >= 0))
+        at = self.row_of[rows]
         d7 = self.window(7)
         week = np.log1p(d7).astype(np.float32)
-        z, spike, med = self._spike_test(at, age, week, d7)
-        z = np.where(has, z, np.nan)
-        spike &= has
+        z_rows, spike_rows, med_rows = self._spike_test(at, age[rows], week, d7)
+        z = np.full(len(self.row_of), np.nan, dtype=np.float32)
+        med = np.full(len(self.row_of), np.nan, dtype=np.float32)
+        spike = np.zeros(len(self.row_of), dtype=bool)
+        z[rows], med[rows], spike[rows] = z_rows, med_rows, spike_rows
         burst = np.zeros_like(spike)
-        flagged = np.flatnonzero(spike)
-        later = at[flagged] + 7
+        flagged = rows[spike_rows]
+        later = self.row_of[flagged] + 7
         known = (later <= self.model_end[flagged]) & ~np.isnan(d7[np.minimum(later, len(d7) - 1)])
         if known.any():
-            rows = flagged[known]
-            _, again, _ = self._spike_test(later[known], age[rows] + 7, week, d7)
-            burst[rows[~again]] = True
+            checked = flagged[known]
+            _, again, _ = self._spike_test(later[known], age[checked] + 7, week, d7)
+            burst[checked[~again]] = True
         return z, spike, burst, np.expm1(med.astype(np.float64))
 
     def cleaned(self, burst: np.ndarray, typical_week: np.ndarray) -> np.ndarray:
@@ -332,15 +336,16 @@ class _Grid:
             rate[days] = np.minimum(rate[days], level / 7)
         return np.cumsum(np.where(np.isnan(rate), 0.0, rate))
 
-    def metrics(self, rows: np.ndarray, age: np.ndarray) -> dict[str, np.ndarray]:
+    def metrics(self, rows: np.ndarray, age: np.ndarray, tested: np.ndarray) -> dict[str, np.ndarray]:
         """Window sums, growth, the robust z-score and the burst-cleaned averages of snapshot rows ``rows``
-        (NaN where a row has no grid day)."""
+        (NaN where a row has no grid day); ``tested``: the rows whose spike test can matter to them (theirs,
+        and the weeks their momentum reads)."""
         at = self.row_of[rows]
         missing = at < 0
         if missing.all():
             return {name: np.full(len(rows), np.nan) for name in _METRICS}
         at = np.where(missing, LONGEST_WINDOW + MOMENTUM_REACH, at)
-        z_all, _, burst, typical = self.spikes(age)
+        z_all, _, burst, typical = self.spikes(age, tested)
         d7_all = self.window(7)
         d28_all = self.window(28)
         d28_clean = self.window(28, self.cleaned(burst, typical)) if burst.any() else d28_all
@@ -370,23 +375,28 @@ def robust_z(x: np.ndarray, baseline: list[np.ndarray]) -> tuple[np.ndarray, np.
 
     Rows with all eight weeks known - nearly all of a long history - take the median with a sorting network
     (19 element-wise min/max steps), which keeps them vectorised: numpy's per-row sort of millions of short
-    rows is an order of magnitude slower. The few rows with a partial baseline use ``nanmedian``.
+    rows is an order of magnitude slower. The rows with a partial baseline (a young model, the start of the
+    history) are sorted with their unknown weeks last, and the median taken from the known ones.
     """
-    columns = np.column_stack(baseline)
-    known = (~np.isnan(columns)).sum(axis=1)
-    med = np.full(len(x), np.nan, dtype=np.float32)
-    mad = np.full(len(x), np.nan, dtype=np.float32)
-    full = known == len(baseline)
-    if full.any():
-        cols = [c[full] for c in baseline]
-        med[full] = _median(cols)
-        mad[full] = _median([np.abs(c - med[full]) for c in cols])
-    partial = (known >= MIN_BASELINE_WEEKS) & ~full
-    if partial.any():
-        part = columns[partial]
-        med[partial] = np.nanmedian(part, axis=1)
-        mad[partial] = np.nanmedian(np.abs(part - med[partial, None]), axis=1)
+    med = _median(baseline)
+    mad = _median([np.abs(c - med) for c in baseline])
+    known = np.zeros(len(x), dtype=np.int8)
+    for column in baseline:
+        known += ~np.isnan(column)
+    partial = np.flatnonzero((known >= MIN_BASELINE_WEEKS) & (known < len(baseline)))
+    if len(partial):
+        part = np.column_stack([c[partial] for c in baseline])
+        k = known[partial].astype(np.int64)
+        med[partial] = _known_median(part, k)
+        mad[partial] = _known_median(np.abs(part - med[partial, None]), k)
     return 0.6745 * (x - med) / np.maximum(mad, MAD_FLOOR), med
+
+
+def _known_median(rows: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Per row, the median of its ``known`` non-NaN values (``np.sort`` puts NaN last)."""
+    ordered = np.sort(rows, axis=1)
+    index = np.arange(len(rows))
+    return (ordered[index, (known - 1) // 2] + ordered[index, known // 2]) / 2
 
 
 _NETWORK_8 = ((0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (1, 2), (5, 6), (0, 4), (3, 7),
@@ -418,9 +428,9 @@ def _ranks(points: pl.DataFrame, first: int, last: int) -> tuple[np.ndarray, np.
     """Per snapshot row dated ``first``..``last``: rank by the Hub's 30-day downloads among that date's models,
     and its change since the latest snapshot at least ``RANK_LAG_DAYS`` earlier (positive = moved up; NaN when
     not listed then). Other rows get NaN; only the dates needed are ranked."""
-    day = points["day"].to_numpy().astype(np.int64)
-    mid = points["mid"].to_numpy().astype(np.int64)
-    days = points["day"].unique().sort().to_numpy().astype(np.int64)
+    day = points["day"].to_numpy()
+    mid = points["mid"].to_numpy()
+    days = points["day"].unique().sort().to_numpy()
     wanted = days[(days >= first) & (days <= last)]
     pos = np.searchsorted(days, wanted - RANK_LAG_DAYS, side="right") - 1
     needed = np.union1d(wanted, days[pos[pos >= 0]])
@@ -432,13 +442,22 @@ def _ranks(points: pl.DataFrame, first: int, last: int) -> tuple[np.ndarray, np.
         rank = np.full(len(day), np.nan, dtype=np.float32)
         rank[chosen] = points.filter(pl.Series(chosen)).select(by_day).to_series().to_numpy(allow_copy=True)
     rows = np.flatnonzero((day >= first) & (day <= last))
+    at = np.searchsorted(days, day[rows])
     pos = np.searchsorted(days, day[rows] - RANK_LAG_DAYS, side="right") - 1
     prior = np.where(pos >= 0, days[np.maximum(pos, 0)], -1)
-    key = mid * 100_000 + day
-    want = mid[rows] * 100_000 + prior
-    hit = np.minimum(np.searchsorted(key, want), len(key) - 1)
+    # Rows are sorted by (model, day): a model listed on every date in between has its prior row that many
+    # rows back. Only the others (gaps, late entrants) are looked up.
+    hit = np.maximum(rows - (at - pos), 0)
+    found = (mid[hit] == mid[rows]) & (day[hit] == prior)
+    lost = np.flatnonzero(~found & (prior >= 0))
+    if len(lost):
+        key = mid.astype(np.int64) * 100_000 + day
+        want = mid[rows[lost]].astype(np.int64) * 100_000 + prior[lost]
+        looked = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        hit[lost] = looked
+        found[lost] = key[looked] == want
     change = np.full(len(day), np.nan, dtype=np.float32)
-    change[rows] = np.where((prior >= 0) & (key[hit] == want), rank[hit], np.nan) - rank[rows]
+    change[rows] = np.where(found, rank[hit], np.nan) - rank[rows]
     return rank, change
 
 
