@@ -13,9 +13,11 @@ from flows.notify import notify_failure
 from pipeline.config import Config, HubConfig
 from pipeline.families import assign_families
 from pipeline.hub import HubFetch, default_endpoint, fetch_models
-from pipeline.normalize import normalize_all
+from pipeline.model_files import HubFiles, ModelFiles
+from pipeline.normalize import SHA, normalize_all, valid_model_id
 from pipeline.provenance import describe_source
 from warehouse.hub import known_bases, write_hub_snapshot
+from warehouse.model_files import Candidate, files_to_read
 from warehouse.runs import RunRecord
 
 
@@ -26,8 +28,19 @@ def fetch(cfg: HubConfig, endpoint: str) -> HubFetch:
 
 
 @task(cache_policy=NO_CACHE)
-def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch) -> RunRecord:
-    """Normalise, group families and write the snapshot, its source and the run's end in one transaction."""
+def read_files(db: str, cfg: Config, endpoint: str, when: date, fetched: HubFetch) -> list[ModelFiles]:
+    """The configuration files of listed models whose commit was not read before (dimension, context, size)."""
+    candidates = [Candidate(model_id, item.get("sha") if SHA.match(str(item.get("sha"))) else None,
+                            item.get("downloads") if isinstance(item.get("downloads"), int) else None)
+                  for model_id, item in fetched.items.items() if valid_model_id(model_id)]
+    wanted = files_to_read(db, when, candidates, cfg.hub.files_per_run)
+    return HubFiles(endpoint, cfg.cache_dir / "hub").read_many(wanted)
+
+
+@task(cache_policy=NO_CACHE)
+def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch, files: list[ModelFiles]) -> RunRecord:
+    """Normalise, group families and write the snapshot, its source, the files read and the run's end in one
+    transaction."""
     rows, issues = normalize_all(fetched.items, fetched.found_by, record.snapshot_date)
     source = describe_source(record.source_version or "", fetched.announcements)
     fixtures = {r.model_id for r in rows if cfg.smoke.is_fixture(r.model_id)}
@@ -46,9 +59,11 @@ def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch) -> RunReco
         "per_query": fetched.per_query,
         "issues": len(issues),
         "rejected": sum(i.action == "rejected" for i in issues),
+        "files_read": sum(f.error is None for f in files),
+        "files_unreadable": sum(f.error is not None for f in files),
     }
     with writer_slot():
-        write_hub_snapshot(db, record, rows, families, issues, source, fixtures)
+        write_hub_snapshot(db, record, rows, families, issues, source, fixtures, files)
     logger = get_run_logger()
     for issue in issues[:20]:
         logger.warning("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
@@ -72,7 +87,8 @@ def hub_snapshot(snapshot_date: str | date | None = None, config_path: str | Non
         fetched = fetch(cfg.hub, endpoint)
         record = RunRecord(run_id=run_id, flow="hub_snapshot", snapshot_date=when, source_version=endpoint)
         # quote(): 20,000 raw items are data, not futures; Prefect need not walk them.
-        record = store(str(db), cfg, record, quote(fetched))
+        files = read_files(str(db), cfg, endpoint, when, quote(fetched))
+        record = store(str(db), cfg, record, quote(fetched), quote(files))
     get_run_logger().info("hub snapshot %s: %d models, %d issues", when, record.rows_written, record.details["issues"])
     return {"run_id": record.run_id, "snapshot_date": when.isoformat(), "models": record.rows_written,
             **{k: v for k, v in record.details.items() if k != "per_query"}}

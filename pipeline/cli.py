@@ -175,6 +175,7 @@ def top(
     n: Annotated[int, typer.Option("-n", help="How many models.")] = 10,
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Ranking date (default the latest).")] = None,
+    all_sizes: Annotated[bool, typer.Option("--all-sizes", help="Every size of a model series, not one row per series.")] = False,
 ) -> None:
     """The ranked shortlist, with the reasons behind each place."""
     from pipeline.shortlist import parse_size, render_top
@@ -183,6 +184,7 @@ def top(
     text = render_top(
         c.db, profile=profile, max_dim=max_dim, max_params=parse_size(max_params) if max_params else None,
         license=license, n=n, fmt=fmt.value, as_of=date.fromisoformat(as_of) if as_of else None, config=c.config,
+        all_sizes=all_sizes,
     )
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

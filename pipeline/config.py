@@ -52,6 +52,9 @@ TASK_TYPES: tuple[str, ...] = (
 """The six C-MTEB task types, the keys of a profile's ``task_weights``."""
 
 
+MISSING_POLICIES: tuple[str, ...] = ("quartile", "penalise", "renormalise")
+
+
 class ConfigError(ValueError):
     """A configuration value is missing or invalid; the message names the key."""
 
@@ -104,6 +107,9 @@ class HubConfig:
     """Whole-query attempts after the client's own per-request retries give up (truncated pages, broken cursors)."""
     retry_base_seconds: float = 1.0
     timeout_seconds: float = 60.0
+    files_per_run: int = 300
+    """Repositories whose configuration files (dimension, context, vocabulary) are read per snapshot: new
+    or changed commits only, benchmarked models first, then by downloads; 0 turns the reading off."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,15 @@ class Profile:
     """Per C-MTEB task type weights for the fit criterion (e.g. Retrieval 2, Reranking 1); empty = all equal."""
     context_weight: float = 0.25
     """Share of the fit criterion given to the context length (max tokens), the rest to the task types."""
+    chunk_tokens: int = 512
+    """The longest text the profile embeds at once: a model that reads this many tokens fits fully."""
+    quality_first: bool = True
+    """Rank by quality first (the profile-weighted C-MTEB mean); the weighted total only orders models whose
+    quality lies within ``quality_tolerance`` of each other. False: rank by the weighted total alone."""
+    quality_tolerance: float = 1.0
+    """C-MTEB points (0-100) within which quality counts as equal, so cost and popularity decide."""
+    max_params: int | None = None
+    """A budget: larger models (and models of unknown size) are not ranked by the profile (``over_budget``)."""
 
 
 def _profile(name: str, description: str, weights: dict[str, float], **kw: Any) -> Profile:
@@ -137,24 +152,25 @@ DEFAULT_PROFILES: dict[str, Profile] = {
     for p in (
         _profile(
             "balanced",
-            "All eight criteria, quality first.",
+            "All eight criteria, quality first: the C-MTEB mean ranks, the other criteria decide within 1 point.",
             {"performance": 3, "speed": 1, "dimension": 1, "fit": 1, "training": 1,
              "scalability": 1, "compatibility": 1, "community": 2},
         ),
         _profile(
             "rag",
-            "Retrieval-augmented generation: retrieval and reranking quality first.",
-            {"performance": 3, "speed": 1, "dimension": 1, "fit": 4, "training": 1,
+            "Retrieval-augmented generation: retrieval and reranking quality first, 512-token chunks.",
+            {"performance": 2, "speed": 1, "dimension": 1, "fit": 4, "training": 1,
              "scalability": 1, "compatibility": 1, "community": 1},
             task_weights={"Retrieval": 3, "Reranking": 2, "STS": 0.5, "PairClassification": 0.5,
                           "Classification": 0, "Clustering": 0},
-            context_weight=0.4,
         ),
         _profile(
             "cpu-edge",
-            "Small, fast, low-dimension models for CPUs and edge devices.",
-            {"performance": 1, "speed": 3, "dimension": 2, "fit": 1, "training": 0,
-             "scalability": 3, "compatibility": 1, "community": 1},
+            "Up to 150M parameters for CPUs and edge devices: quality first, then speed, dimension and size"
+            " decide within 2 points.",
+            {"performance": 2, "speed": 3, "dimension": 2, "fit": 1, "training": 0,
+             "scalability": 2, "compatibility": 1, "community": 1},
+            chunk_tokens=256, quality_tolerance=2.0, max_params=150_000_000,
         ),
         _profile(
             "commercial",
@@ -169,8 +185,9 @@ DEFAULT_PROFILES: dict[str, Profile] = {
 
 @dataclass(frozen=True)
 class ScoresConfig:
-    missing_policy: str = "renormalise"
-    """``renormalise`` (drop an unknown criterion and rescale the other weights) or ``penalise``."""
+    missing_policy: str = "quartile"
+    """An unknown criterion scores the cohort's lower-quartile score of that criterion (``quartile``), a fixed
+    ``missing_penalty`` (``penalise``), or is dropped and the other weights rescaled (``renormalise``)."""
     missing_penalty: float = 0.25
     """Score given to an unknown criterion under ``penalise`` (never 0: unknown is not worst)."""
     tie_tolerance: float = 0.01
@@ -327,6 +344,8 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("hub.page_size: must be between 1 and 1000")
     if hub.query_attempts < 1:
         raise ConfigError("hub.query_attempts: must be >= 1")
+    if hub.files_per_run < 0:
+        raise ConfigError("hub.files_per_run: must be >= 0")
 
     mteb = _section("mteb", MtebConfig, dict(raw.get("mteb", {})))
     if mteb.source not in ("hub", "checkout"):
@@ -339,8 +358,8 @@ def _build(raw: dict[str, Any]) -> Config:
         profiles[name] = _profile_from(name, body)
 
     scores = _section("scores", ScoresConfig, dict(raw.get("scores", {})))
-    if scores.missing_policy not in ("renormalise", "penalise"):
-        raise ConfigError("scores.missing_policy: must be 'renormalise' or 'penalise'")
+    if scores.missing_policy not in MISSING_POLICIES:
+        raise ConfigError(f"scores.missing_policy: must be one of {', '.join(MISSING_POLICIES)}")
     if not 0 <= scores.missing_penalty <= 1:
         raise ConfigError("scores.missing_penalty: must be between 0 and 1")
     if not 0 <= scores.tie_tolerance < 1:
@@ -451,7 +470,8 @@ def _profile_from(name: str, body: Any) -> Profile:
     key = f"profiles.{name}"
     if not isinstance(body, dict):
         raise ConfigError(f"{key}: expected a table")
-    allowed = {"weights", "description", "license_gate", "task_weights", "context_weight"}
+    allowed = {"weights", "description", "license_gate", "task_weights", "context_weight", "chunk_tokens",
+               "quality_first", "quality_tolerance", "max_params"}
     for k in body:
         if k not in allowed:
             raise ConfigError(f"{key}.{k}: unknown key; expected one of {sorted(allowed)}")
@@ -481,6 +501,17 @@ def _profile_from(name: str, body: Any) -> Profile:
     context_weight = _typed(f"{key}.context_weight", body.get("context_weight", 0.25), float)
     if not 0 <= context_weight <= 1:
         raise ConfigError(f"{key}.context_weight: must be between 0 and 1")
+    chunk_tokens = _typed(f"{key}.chunk_tokens", body.get("chunk_tokens", 512), int)
+    if not 1 <= chunk_tokens <= 1_000_000:
+        raise ConfigError(f"{key}.chunk_tokens: must be between 1 and 1000000")
+    tolerance = _typed(f"{key}.quality_tolerance", body.get("quality_tolerance", 1.0), float)
+    if not 0 <= tolerance <= 100:
+        raise ConfigError(f"{key}.quality_tolerance: must be between 0 and 100 (C-MTEB points)")
+    max_params = body.get("max_params")
+    if max_params is not None:
+        max_params = _typed(f"{key}.max_params", max_params, int)
+        if max_params <= 0:
+            raise ConfigError(f"{key}.max_params: must be a positive number of parameters")
     return Profile(
         name=name,
         weights={c: clean.get(c, 0.0) for c in CRITERIA},
@@ -488,4 +519,8 @@ def _profile_from(name: str, body: Any) -> Profile:
         license_gate=_typed(f"{key}.license_gate", body.get("license_gate", False), bool),
         task_weights=task_weights,
         context_weight=context_weight,
+        chunk_tokens=chunk_tokens,
+        quality_first=_typed(f"{key}.quality_first", body.get("quality_first", True), bool),
+        quality_tolerance=tolerance,
+        max_params=max_params,
     )

@@ -51,3 +51,21 @@ def assign_families(
         families[model_id] = chain[-1]
     return families
 
+
+
+_SIZE_TOKEN = re.compile(
+    r"^(?:x*small|base|x*large|xl|xxl|mini|tiny|medium|nano|micro|a?\d+(?:\.\d+)?[mbk]\d*)$", re.IGNORECASE)
+"""A size in a model name: small/base/large ..., or a parameter count such as 80M, 0.6B, 1b1, a25m."""
+
+
+def series_of(model_id: str) -> str:
+    """The model series a model id names, its size replaced by ``*``: ``codefuse-ai/F2LLM-v2-80M`` ->
+    ``codefuse-ai/F2LLM-v2-*``, ``BAAI/bge-small-zh-v1.5`` -> ``BAAI/bge-*-zh-v1.5``. Different sizes of one
+    series are one choice for a shortlist; an id without a size token is its own series."""
+    author, _, name = model_id.partition("/")
+    parts = re.split(r"([-_]|\.(?!\d))", name)
+    sized = [i for i, part in enumerate(parts) if i % 2 == 0 and _SIZE_TOKEN.match(part)]
+    if not sized:
+        return model_id
+    parts[sized[-1]] = "*"
+    return f"{author}/{''.join(parts)}"

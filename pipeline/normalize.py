@@ -104,11 +104,24 @@ def license_of(tags: list[str], card: object) -> str | None:
     return None
 
 
+LICENSE_ALIASES = {"apache-2": "apache-2.0", "apache 2.0": "apache-2.0", "apache2": "apache-2.0",
+                   "apache-2.0 license": "apache-2.0", "mit license": "mit"}
+"""Spellings of common licences outside the Hub's own ids (C-MTEB metadata writes ``apache-2``)."""
+
+
+def canonical_license(license: str | None) -> str | None:
+    """The Hub's id for a licence spelled another way; other values lower-cased as they are."""
+    if not license or not license.strip():
+        return None
+    value = license.strip().lower()
+    return LICENSE_ALIASES.get(value, value)
+
+
 def is_permissive(license: str | None) -> bool | None:
     """Whether a licence allows commercial use; None when unknown."""
-    if not license:
+    value = canonical_license(license)
+    if not value:
         return None
-    value = license.lower()
     if value in PERMISSIVE_LICENSES:
         return True
     if value in ("other", "unknown", "not specified"):

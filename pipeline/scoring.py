@@ -20,8 +20,9 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from pipeline import criteria, rankings, trends
+from pipeline import criteria, facts, rankings, trends
 from pipeline.config import Config
+from pipeline.issues import DataIssue
 
 
 class ScoringError(RuntimeError):
@@ -36,8 +37,11 @@ class Scores:
     snapshot_date: date
     trend_dates: tuple[date, date]
     trends: pl.DataFrame
+    facts: pl.DataFrame
     criteria: pl.DataFrame
     rankings: pl.DataFrame
+    issues: list[DataIssue] = field(default_factory=list)
+    """Facts on which two sources disagree (``data_issues``, source ``facts``)."""
     details: dict = field(default_factory=dict)
 
 
@@ -67,16 +71,19 @@ def compute_scores(con: duckdb.DuckDBPyConnection, as_of: date, cfg: Config, ful
     trend_rows = trends.compute_trends(trends.load_history(con, first, last, gap), first, last, gap)
     seconds = {"trends": time.perf_counter() - clock}
     inputs = criteria.load_inputs(con, as_of, cfg.scores.protocol, trend_rows.filter(pl.col("as_of") == last))
+    known = facts.resolve(inputs)
     fixture = pl.col("model_id").is_in(fixture_ids(con))
     market = inputs.filter(~fixture)
-    scored = criteria.score_criteria(market, cfg.profiles, cfg.scores, as_of)
-    fixtures = (criteria.score_criteria(inputs, cfg.profiles, cfg.scores, as_of).filter(fixture)
+    scored = criteria.score_criteria(market, cfg.profiles, cfg.scores, as_of, known)
+    fixtures = (criteria.score_criteria(inputs, cfg.profiles, cfg.scores, as_of, known).filter(fixture)
                 if market.height < inputs.height else scored.clear())
     seconds["criteria"] = time.perf_counter() - clock - seconds["trends"]
-    ranked = rankings.rank_models(scored, criteria.model_facts(market), rankings.load_previous(con, as_of),
-                                  cfg.profiles, cfg.scores)
+    ranked = rankings.rank_models(scored, known.join(market.select("model_id", "family_id"), on="model_id"),
+                                  rankings.load_previous(con, as_of), cfg.profiles, cfg.scores,
+                                  rankings.profile_quality(market, cfg.profiles))
     scored = pl.concat([scored, fixtures])
     seconds["rankings"] = time.perf_counter() - clock - seconds["trends"] - seconds["criteria"]
+    conflicts = facts.conflicts(market)
     anomalies = trend_rows["anomaly"].value_counts().drop_nulls()
     details = {
         "snapshot_date": last.isoformat(),
@@ -90,9 +97,11 @@ def compute_scores(con: duckdb.DuckDBPyConnection, as_of: date, cfg: Config, ful
         "missing_policy": cfg.scores.missing_policy,
         "ranked": {p: int(n) for p, n in ranked.filter(pl.col("status") == "ranked")
                    .group_by("profile").len().sort("profile").iter_rows()},
+        "facts_known": {f: int(known[f].is_not_null().sum()) for f in ("params", "embed_dim", "max_tokens")},
+        "fact_conflicts": len(conflicts),
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
     }
-    return Scores(as_of, last, (first, last), trend_rows, scored, ranked, details)
+    return Scores(as_of, last, (first, last), trend_rows, known, scored, ranked, conflicts, details)
 
 
 def fixture_ids(con: duckdb.DuckDBPyConnection) -> list[str]:

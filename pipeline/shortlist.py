@@ -1,10 +1,15 @@
 """``radar top``: a profile's ranked shortlist, with the reasons behind each place.
 
-Reads ``rankings``, ``criteria_scores`` and the ``ranking_explanations`` view (read-only). Filters
-(``--max-dim``, ``--max-params``, ``--license permissive``) keep only models known to pass them: a model
-whose dimension, size or licence is unknown is left out and counted, never assumed to pass. Ranks stay the
-profile's ranks, so a filtered list shows where each model stands overall; the reasons compare it with its
-neighbours in that overall ranking.
+Reads ``rankings``, ``criteria_scores``, the ``ranking_explanations`` and ``popular_not_benchmarked`` views
+(read-only). Filters (``--max-dim``, ``--max-params``, ``--license permissive``) keep only models known to
+pass them: a model whose dimension, size or licence is unknown is left out and counted, never assumed to
+pass. Ranks stay the profile's ranks, so a filtered list shows where each model stands overall; the reasons
+compare it with its neighbours in that overall ranking.
+
+One row per model series: the sizes of one series (bge-small/base/large-zh-v1.5, Qwen3-Embedding
+0.6B/4B/8B) are one choice, so the best-placed size stands for it and the others are listed beside it
+(``--all-sizes`` shows every size). Below the ranking, the most downloaded models that have no C-MTEB result
+are listed apart: their quality is unknown, so they have no place.
 
 Beside the ranking: each model's latest smoke test as of the ranking date (a repository whose weights the
 endpoint does not serve is "not available", never a failure), and a banner above everything when any number
@@ -33,6 +38,8 @@ from warehouse import db
 
 LICENSE_FILTERS = ("permissive",)
 REASONS_PER_NEIGHBOUR = 2
+NOT_BENCHMARKED_SHOWN = 5
+"""Popular models without C-MTEB results listed under the ranking."""
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmbt]?)\s*$", re.IGNORECASE)
 _SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 
@@ -62,21 +69,28 @@ class Shortlist:
     """ranked, excluded by each filter (over the limit / unknown), and not ranked by status."""
     synthetic: Synthetic | None = None
     """The synthetic Hub values behind the ranking (``None``: none), for the banner."""
+    not_benchmarked: list[dict[str, Any]] = field(default_factory=list)
+    """The most downloaded models without a C-MTEB result (``popular_not_benchmarked``)."""
+    quality_first: bool = True
+    quality_tolerance: float = 1.0
+    all_sizes: bool = False
 
 
 def render_top(db_path: str | Path, profile: str, max_dim: int | None, max_params: int | None,
                license: str | None, n: int, fmt: str, as_of: date | None = None,
-               config: Config | None = None) -> str:
+               config: Config | None = None, all_sizes: bool = False) -> str:
     """The shortlist as a rich table (``fmt='table'``) or JSON (``fmt='json'``)."""
     if fmt not in ("table", "json"):
         raise ShortlistError(f"--format: expected table or json, got {fmt!r}")
-    chosen = shortlist(db_path, profile, max_dim, max_params, license, n, as_of, config or load_config())
+    chosen = shortlist(db_path, profile, max_dim, max_params, license, n, as_of, config or load_config(),
+                       all_sizes)
     return json.dumps(_as_json(chosen), ensure_ascii=False, indent=2) if fmt == "json" else _as_table(chosen)
 
 
 def shortlist(db_path: str | Path, profile: str, max_dim: int | None, max_params: int | None,
-              license: str | None, n: int, as_of: date | None, config: Config) -> Shortlist:
-    """The top ``n`` ranked models of ``profile`` that pass the filters, with criteria and neighbours."""
+              license: str | None, n: int, as_of: date | None, config: Config, all_sizes: bool = False) -> Shortlist:
+    """The top ``n`` ranked model series of ``profile`` that pass the filters (every size with
+    ``all_sizes``), with criteria, neighbours, other sizes and the popular models without results."""
     if license is not None and license not in LICENSE_FILTERS:
         raise ShortlistError(f"--license: expected one of {', '.join(LICENSE_FILTERS)}, got {license!r}")
     if n < 1:
@@ -90,7 +104,7 @@ def shortlist(db_path: str | Path, profile: str, max_dim: int | None, max_params
         if day is None:
             raise ShortlistError(f"no rankings for profile {profile!r} yet; run `radar run scores` or `radar demo`")
         params = {"as_of": day, "profile": profile, "max_dim": max_dim, "max_params": max_params,
-                  "permissive": license == "permissive", "n": n}
+                  "permissive": license == "permissive", "n": n, "all_sizes": all_sizes}
         counts = _counts(con, params)
         if counts["ranked"] == 0 and sum(counts.values()) == 0:
             raise ShortlistError(f"no rankings for profile {profile!r} on {day}")
@@ -98,13 +112,20 @@ def shortlist(db_path: str | Path, profile: str, max_dim: int | None, max_params
         ids = [m["model_id"] for m in models]
         crit = _rows(con, "SELECT * FROM criteria_scores WHERE as_of = $as_of AND profile = $profile"
                           " AND list_contains($ids, model_id)", {"as_of": day, "profile": profile, "ids": ids})
-        why = _rows(con, "SELECT e.*, ra.rank AS above_rank, rb.rank AS below_rank FROM ranking_explanations e"
+        why = _rows(con, "SELECT e.*, ra.rank AS above_rank, rb.rank AS below_rank,"
+                         " ra.quality AS above_quality, rb.quality AS below_quality,"
+                         " ra.quality_band <> r.quality_band AS above_other_band,"
+                         " rb.quality_band <> r.quality_band AS below_other_band"
+                         " FROM ranking_explanations e"
+                         " JOIN rankings r ON r.as_of = e.as_of AND r.profile = e.profile AND r.model_id = e.model_id"
                          " LEFT JOIN rankings ra ON ra.as_of = e.as_of AND ra.profile = e.profile"
                          " AND ra.model_id = e.above_model"
                          " LEFT JOIN rankings rb ON rb.as_of = e.as_of AND rb.profile = e.profile"
                          " AND rb.model_id = e.below_model"
                          " WHERE e.as_of = $as_of AND e.profile = $profile AND list_contains($ids, e.model_id)",
                     {"as_of": day, "profile": profile, "ids": ids})
+        popular = _rows(con, "SELECT * FROM popular_not_benchmarked WHERE as_of = $as_of"
+                             " ORDER BY popularity_rank, model_id LIMIT $k", {"as_of": day, "k": NOT_BENCHMARKED_SHOWN})
         ties = {r["tie_group"]: (r["lo"], r["hi"]) for r in _rows(
             con, "SELECT tie_group, min(rank) AS lo, max(rank) AS hi FROM rankings WHERE as_of = $as_of"
                  " AND profile = $profile AND rank IS NOT NULL GROUP BY tie_group",
@@ -115,10 +136,12 @@ def shortlist(db_path: str | Path, profile: str, max_dim: int | None, max_params
         m["criteria"] = {c["criterion"]: c for c in crit if c["model_id"] == m["model_id"]}
         m["tied_ranks"] = ties.get(m["tie_group"])
         m["smoke"] = smoke.get(m["model_id"])
-        m["reasons"] = _reasons(m, [w for w in why if w["model_id"] == m["model_id"]], config.scores.missing_policy)
+        m["reasons"] = _reasons(m, [w for w in why if w["model_id"] == m["model_id"]], config.scores.missing_policy,
+                                prof.quality_tolerance)
     filters = {"max_dim": max_dim, "max_params": max_params, "license": license}
     return Shortlist(day, profile, prof.description, dict(prof.weights), models[0]["missing_policy"] if models else
-                     config.scores.missing_policy, filters, models, counts, synthetic)
+                     config.scores.missing_policy, filters, models, counts, synthetic, popular, prof.quality_first,
+                     prof.quality_tolerance, all_sizes)
 
 
 _SMOKE = """
@@ -139,15 +162,26 @@ def _smoke_rows(con: Any, as_of: date, ids: list[str]) -> list[dict[str, Any]]:
 
 
 _SELECTED = """
-SELECT r.*, p.raw_value AS cmteb_mean
-FROM rankings r
-LEFT JOIN criteria_scores p ON p.as_of = r.as_of AND p.profile = r.profile AND p.model_id = r.model_id
-                           AND p.criterion = 'performance'
-WHERE r.as_of = $as_of AND r.profile = $profile AND r.rank IS NOT NULL
-  AND ($max_dim IS NULL OR r.embed_dim <= $max_dim)
-  AND ($max_params IS NULL OR r.params <= $max_params)
-  AND (NOT $permissive OR r.commercial_use)
-ORDER BY r.rank
+WITH passing AS (
+    SELECT r.*, p.raw_value AS cmteb_mean
+    FROM rankings r
+    LEFT JOIN criteria_scores p ON p.as_of = r.as_of AND p.profile = r.profile AND p.model_id = r.model_id
+                               AND p.criterion = 'performance'
+    WHERE r.as_of = $as_of AND r.profile = $profile AND r.rank IS NOT NULL
+      AND ($max_dim IS NULL OR r.embed_dim <= $max_dim)
+      AND ($max_params IS NULL OR r.params <= $max_params)
+      AND (NOT $permissive OR r.commercial_use)
+),
+shown AS (
+    SELECT * FROM passing
+    QUALIFY $all_sizes OR row_number() OVER (PARTITION BY coalesce(series_id, model_id) ORDER BY rank) = 1
+)
+SELECT s.*,
+       CASE WHEN NOT $all_sizes THEN (
+           SELECT list({'model_id': o.model_id, 'rank': o.rank} ORDER BY o.rank) FROM passing o
+           WHERE o.series_id = s.series_id AND o.model_id <> s.model_id) END AS other_sizes
+FROM shown s
+ORDER BY s.rank
 LIMIT $n
 """
 
@@ -162,7 +196,9 @@ SELECT
     count(*) FILTER (WHERE rank IS NOT NULL AND $permissive AND commercial_use IS NULL) AS license_unknown,
     count(*) FILTER (WHERE status = 'family_duplicate') AS family_duplicate,
     count(*) FILTER (WHERE status = 'licence_gate') AS licence_gate,
-    count(*) FILTER (WHERE status = 'insufficient_data') AS insufficient_data
+    count(*) FILTER (WHERE status = 'over_budget') AS over_budget,
+    count(*) FILTER (WHERE status = 'insufficient_data') AS insufficient_data,
+    count(*) FILTER (WHERE status = 'not_benchmarked') AS not_benchmarked
 FROM rankings WHERE as_of = $as_of AND profile = $profile
 """
 
@@ -179,31 +215,46 @@ def _rows(con: Any, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-def _reasons(model: dict[str, Any], why: list[dict[str, Any]], policy: str) -> list[str]:
-    """Readable reasons: what puts the model ahead of the next one, what keeps it behind the previous one,
-    ties, unknown and estimated criteria, the Pareto front."""
+def _reasons(model: dict[str, Any], why: list[dict[str, Any]], policy: str, tolerance: float) -> list[str]:
+    """Readable reasons: what puts the model ahead of the next one, what keeps it behind the previous one
+    (clearly better quality, or - within the quality tolerance - the criteria), ties, unknown and estimated
+    criteria, other sizes, the Pareto front."""
     out = []
     if why and why[0]["below_model"]:
-        ahead = sorted((w for w in why if w["delta_vs_below"] > 1e-9), key=lambda w: -w["delta_vs_below"])
-        if ahead:
-            parts = ", ".join(f"{w['criterion']} +{w['delta_vs_below']:.3f}" for w in ahead[:REASONS_PER_NEIGHBOUR])
-            out.append(f"ahead of #{why[0]['below_rank']} {why[0]['below_model']} on {parts}")
+        w0 = why[0]
+        if w0["below_other_band"]:
+            out.append(f"ahead of #{w0['below_rank']} {w0['below_model']} on quality: a higher band"
+                       f" ({model['quality']:.2f} vs {w0['below_quality']:.2f}; bands {tolerance:g} point wide)")
+        else:
+            ahead = sorted((w for w in why if w["delta_vs_below"] > 1e-9), key=lambda w: -w["delta_vs_below"])
+            if ahead:
+                parts = ", ".join(f"{w['criterion']} +{w['delta_vs_below']:.3f}"
+                                  for w in ahead[:REASONS_PER_NEIGHBOUR])
+                out.append(f"ahead of #{w0['below_rank']} {w0['below_model']} on {parts}")
     if why and why[0]["above_model"]:
-        behind = sorted((w for w in why if w["delta_vs_above"] < -1e-9), key=lambda w: w["delta_vs_above"])
-        if behind:
-            parts = ", ".join(f"{w['criterion']} {w['delta_vs_above']:.3f}" for w in behind[:REASONS_PER_NEIGHBOUR])
-            out.append(f"behind #{why[0]['above_rank']} {why[0]['above_model']} on {parts}")
+        w0 = why[0]
+        if w0["above_other_band"]:
+            out.append(f"behind #{w0['above_rank']} {w0['above_model']} on quality: a lower band"
+                       f" ({model['quality']:.2f} vs {w0['above_quality']:.2f})")
+        else:
+            behind = sorted((w for w in why if w["delta_vs_above"] < -1e-9), key=lambda w: w["delta_vs_above"])
+            if behind:
+                parts = ", ".join(f"{w['criterion']} {w['delta_vs_above']:.3f}"
+                                  for w in behind[:REASONS_PER_NEIGHBOUR])
+                out.append(f"behind #{w0['above_rank']} {w0['above_model']} on {parts}")
     if model["tied_ranks"] and model["tied_ranks"][0] != model["tied_ranks"][1]:
         lo, hi = model["tied_ranks"]
         out.append(f"tied with #{lo}-#{hi} (totals within the tie tolerance)")
     crit = model["criteria"]
     missing = [c for c in CRITERIA if c in crit and crit[c]["missing"] and crit[c]["weight"] > 0]
     if missing:
-        how = "weight shared out" if policy == "renormalise" else "penalised"
+        how = {"renormalise": "weight shared out", "penalise": "fixed penalty"}.get(policy, "lower-quartile score")
         out.append(f"unknown: {', '.join(missing)} ({how})")
     estimated = [c for c in CRITERIA if c in crit and crit[c]["estimated"] and not crit[c]["missing"]]
     if estimated:
         out.append("estimated: " + ", ".join(f"{c} ({crit[c]['source']})" for c in estimated))
+    if model.get("other_sizes"):
+        out.append("other sizes: " + ", ".join(f"{o['model_id']} (#{o['rank']})" for o in model["other_sizes"]))
     if model["pareto"]:
         out.append("Pareto front: nothing ranked is better, smaller and lower-dimensional")
     return out
@@ -272,19 +323,21 @@ def _as_table(s: Shortlist) -> str:
     if s.synthetic is not None:
         console.print(f"[bold black on yellow]⚠ {synthetic_banner(s.synthetic)}[/]")
     weights = ", ".join(f"{c} {w:g}" for c, w in s.weights.items() if w > 0)
+    order = (f"quality first (bands of {s.quality_tolerance:g} C-MTEB point), then the weighted total"
+             if s.quality_first else "the weighted total")
     console.print(f"[bold]radar top[/] · profile [bold]{s.profile}[/] ({s.description}) · as of {s.as_of}")
-    console.print(f"weights: {weights} · missing data: {s.missing_policy}")
+    console.print(f"ranked by {order} · weights: {weights} · missing data: {s.missing_policy}")
     table = Table(show_lines=True)
     for name, justify in (("#", "right"), ("Δ", "center"), ("model", "left"), ("score", "right"),
-                          ("C-MTEB", "right"), ("params", "right"), ("dim", "right"), ("licence", "left"),
-                          ("smoke", "left"), ("reasons", "left")):
+                          ("quality", "right"), ("C-MTEB", "right"), ("params", "right"), ("dim", "right"),
+                          ("licence", "left"), ("smoke", "left"), ("reasons", "left")):
         table.add_column(name, justify=justify, overflow="fold")
     for m in s.models:
         tie = m["tied_ranks"]
         rank = f"{m['rank']}" + ("=" if tie and tie[0] != tie[1] else "")
         table.add_row(
             rank, _change(m["rank_change"]), m["model_id"] + (" ★" if m["pareto"] else ""),
-            f"{m['total_score']:.3f}", "?" if m["cmteb_mean"] is None else f"{m['cmteb_mean']:.2f}",
+            f"{m['total_score']:.3f}", _number(m["quality"]), _number(m["cmteb_mean"]),
             _size(m["params"]), "?" if m["embed_dim"] is None else str(m["embed_dim"]),
             _licence(m["license"], m["commercial_use"]), _smoke(m["smoke"]),
             "\n".join(m["reasons"]) or "-",
@@ -294,12 +347,24 @@ def _as_table(s: Shortlist) -> str:
     else:
         console.print("No ranked model passes the filters.")
     console.print(_footer(s))
+    if s.not_benchmarked:
+        console.print("\n[bold]Popular, not benchmarked[/] (no complete C-MTEB result, so no place in any ranking):")
+        for p in s.not_benchmarked:
+            tasks = f"{p['cmteb_tasks']} of 31 C-MTEB tasks" if p["cmteb_tasks"] else "no C-MTEB tasks"
+            console.print(f"  {p['model_id']} · {p['downloads_30d'] or 0:,} downloads/30 d · {tasks}"
+                          f" · {_size(p['params'])} · dim {p['embed_dim'] or '?'} · {p['license'] or 'licence ?'}",
+                          highlight=False)
     return buffer.getvalue()
+
+
+def _number(value: float | None) -> str:
+    return "?" if value is None else f"{value:.2f}"
 
 
 def _footer(s: Shortlist) -> str:
     c = s.counts
-    parts = [f"{len(s.models)} of {c['ranked']} ranked models shown"]
+    unit = "models" if s.all_sizes else "model series (other sizes listed in the reasons; --all-sizes shows all)"
+    parts = [f"{len(s.models)} {unit} shown of {c['ranked']} ranked models"]
     if s.filters["max_dim"] is not None:
         parts.append(f"dim > {s.filters['max_dim']}: {c['dim_over']} left out, unknown dim: {c['dim_unknown']}")
     if s.filters["max_params"] is not None:
@@ -307,23 +372,25 @@ def _footer(s: Shortlist) -> str:
                      f" unknown size: {c['params_unknown']}")
     if s.filters["license"]:
         parts.append(f"not permissive: {c['license_not_permissive']}, unknown licence: {c['license_unknown']}")
-    parts.append(f"not ranked: {c['insufficient_data']} with too little data, {c['family_duplicate']} family"
-                 f" copies, {c['licence_gate']} by licence gate")
+    parts.append(f"not ranked: {c['not_benchmarked']} without C-MTEB results, {c['insufficient_data']} with too"
+                 f" little data, {c['family_duplicate']} family copies, {c['licence_gate']} by licence gate,"
+                 f" {c['over_budget']} over the size budget")
     if s.models:
         parts.append(_smoke_footer(s.models))
-    parts.append("★ Pareto front, = tie group, Δ rank change since last week")
+    parts.append("quality: the profile's C-MTEB measure; ★ Pareto front, = tie group, Δ rank change since last week")
     return "; ".join(parts)
 
 
 def _as_json(s: Shortlist) -> dict[str, Any]:
     def model(m: dict[str, Any]) -> dict[str, Any]:
         return {
-            "rank": m["rank"], "rank_change": m["rank_change"], "tie_group": m["tie_group"],
-            "tied_ranks": list(m["tied_ranks"]) if m["tied_ranks"] else None,
-            "model_id": m["model_id"], "total_score": m["total_score"], "coverage": m["coverage"],
-            "pareto": m["pareto"], "cmteb_mean": m["cmteb_mean"], "quality": m["quality"],
+            "rank": m["rank"], "rank_change": m["rank_change"], "quality_band": m["quality_band"],
+            "tie_group": m["tie_group"], "tied_ranks": list(m["tied_ranks"]) if m["tied_ranks"] else None,
+            "model_id": m["model_id"], "series_id": m["series_id"], "total_score": m["total_score"],
+            "coverage": m["coverage"], "pareto": m["pareto"], "cmteb_mean": m["cmteb_mean"], "quality": m["quality"],
             "params": m["params"], "embed_dim": m["embed_dim"], "license": m["license"],
             "commercial_use": m["commercial_use"], "family_id": m["family_id"],
+            "other_sizes": m.get("other_sizes") or [],
             "criteria": {
                 c: {"name_zh": CRITERIA_ZH[c], **{k: m["criteria"][c][k] for k in (
                     "raw_value", "unit", "score", "weight", "effective_weight", "contribution", "missing",
@@ -339,10 +406,13 @@ def _as_json(s: Shortlist) -> dict[str, Any]:
 
     return {
         "as_of": s.as_of.isoformat(), "profile": s.profile, "description": s.description, "weights": s.weights,
+        "quality_first": s.quality_first, "quality_tolerance": s.quality_tolerance,
         "missing_policy": s.missing_policy, "filters": s.filters, "counts": s.counts,
         "synthetic": None if s.synthetic is None else {
             "fields": list(s.synthetic.fields), "rule_fields": list(s.synthetic.rule_fields),
             "sources": list(s.synthetic.sources), "first": s.synthetic.first.isoformat(),
             "last": s.synthetic.last.isoformat(), "banner": synthetic_banner(s.synthetic)},
         "models": [model(m) for m in s.models],
+        "not_benchmarked": [{k: p[k] for k in ("model_id", "popularity_rank", "downloads_30d", "likes", "cmteb_tasks",
+                                               "params", "embed_dim", "license")} for p in s.not_benchmarked],
     }

@@ -36,7 +36,9 @@ COOLING = -0.10
 FADING = -0.30
 """Down more than 30 %, or no downloads for four weeks: ``fading``."""
 BASELINE_WEEKS = 8
-"""The spike test compares this week's downloads with the eight weeks before it."""
+"""The spike test compares this week's downloads with (up to) the eight weeks before it."""
+MIN_BASELINE_WEEKS = 4
+"""Fewer known baseline weeks than this (a young model, a short history) and the spike test says nothing."""
 SPIKE_Z = 3.5
 """Modified z-score 0.6745 (x - median) / MAD above which a week is a spike (Iglewicz and Hoaglin)."""
 MAD_FLOOR = 0.1
@@ -47,6 +49,9 @@ RANK_LAG_DAYS = 7
 """``rank_change`` compares with the latest snapshot at least this many days earlier."""
 LONGEST_WINDOW = 7 * (BASELINE_WEEKS + 1)
 """Days of history the furthest-reaching window needs (the spike baseline)."""
+MOMENTUM_REACH = 35
+"""Days back the momentum's windows reach (the 4-week average a week earlier): a spike flagged in them is
+cleaned out first, so that reach is read on top of the spike test's."""
 
 MOMENTUM_LABELS = ("new", "rising", "steady", "cooling", "fading")
 ANOMALIES = ("negative_diff", "spike")
@@ -54,8 +59,9 @@ _EPOCH = date(1970, 1, 1)
 
 
 def lookback_days(max_gap_days: int) -> int:
-    """History read before the first output date: the longest window plus one interval that may straddle it."""
-    return LONGEST_WINDOW + max_gap_days
+    """History read before the first output date: the spike test of every week the momentum reads, plus one
+    interval that may straddle the start."""
+    return LONGEST_WINDOW + MOMENTUM_REACH + max_gap_days
 
 
 @dataclass(frozen=True)
@@ -146,10 +152,11 @@ def _model_chunks(mids: np.ndarray, size: int) -> list[tuple[int, int]]:
 def _chunk_trends(history: History, first: date, last: date, max_gap_days: int,
                   rank: np.ndarray, rank_change: np.ndarray) -> pl.DataFrame:
     seg = _segments(history, max_gap_days)
-    grid = _Grid.build(seg)
+    grid = _Grid.build(seg, history.points["mid"].to_numpy())
     points = history.points
     days = points["day"].to_numpy()
     rows = np.flatnonzero((days >= _day(first)) & (days <= _day(last)))
+    tested = (days >= _day(first) - MOMENTUM_REACH - 7) & (days <= _day(last))
     mids = points["mid"].to_numpy()[rows]
     names = history.models["model_id"]
     frame = pl.DataFrame({
@@ -159,7 +166,7 @@ def _chunk_trends(history: History, first: date, last: date, max_gap_days: int,
         "downloads_30d": points["downloads_30d"].gather(rows),
         "interval_downloads": seg.interval_downloads[rows],
         "interval_days": seg.interval_days[rows],
-        **grid.metrics(rows, seg.age),
+        **grid.metrics(rows, seg.age, tested),
         "rank": rank[rows],
         "rank_change": rank_change[rows],
     }).with_columns(
@@ -232,62 +239,121 @@ def _segments(history: History, max_gap_days: int) -> _Segments:
     )
 
 
-_METRICS = ("downloads_7d", "downloads_28d", "wow_growth", "ma_4w", "ma_4w_before", "log_growth", "robust_z")
+_METRICS = ("downloads_7d", "downloads_28d", "wow_growth", "ma_4w", "ma_4w_before", "log_growth", "robust_z",
+            "ma_4w_clean", "ma_4w_before_clean")
 
 
 @dataclass(frozen=True)
 class _Grid:
     """The per-day grid: one row per model and day, models one after another, days in order.
 
-    Each model starts with ``LONGEST_WINDOW`` padding days: known zeros when the model was created inside the
-    window (nothing was downloaded before creation), unknown otherwise. So every window of a real day lies
-    inside its own model, and is a plain difference of running sums: ``k`` (known downloads) and ``u``
-    (unknown days) taken rows apart, with no masks.
+    Each model starts with ``LONGEST_WINDOW + MOMENTUM_REACH`` padding days: known zeros when the model was
+    created inside the window (nothing was downloaded before creation), unknown otherwise. So every window
+    of a real day lies inside its own model, and is a plain difference of running sums: ``k`` (known
+    downloads) and ``u`` (unknown days) taken rows apart, with no masks.
     """
 
+    rate: np.ndarray
+    """Downloads per grid day (NaN: unknown)."""
     k: np.ndarray
     u: np.ndarray
     row_of: np.ndarray
     """Grid row of each snapshot row (its own day), -1 when it has none."""
+    span: np.ndarray
+    """Grid days each snapshot row's interval covers (its own downloads since the snapshot before)."""
+    model_end: np.ndarray
+    """Grid row of the last day of each snapshot row's model."""
 
     @classmethod
-    def build(cls, seg: _Segments) -> "_Grid":
+    def build(cls, seg: _Segments, mids: np.ndarray) -> "_Grid":
         pad_rate = np.where(seg.pre_known, 0.0, np.nan)
         values = np.column_stack([pad_rate, seg.rate]).ravel()
-        counts = np.column_stack([np.where(seg.first, LONGEST_WINDOW, 0), seg.span]).ravel()
+        counts = np.column_stack([np.where(seg.first, LONGEST_WINDOW + MOMENTUM_REACH, 0), seg.span]).ravel()
         rate = np.repeat(values, counts)
         unknown = np.isnan(rate)
         ends = np.cumsum(counts)[1::2] - 1
         return cls(
+            rate=rate,
             k=np.cumsum(np.where(unknown, 0.0, rate)),
             u=np.cumsum(unknown, dtype=np.int64),
             row_of=np.where(seg.span > 0, ends, -1),
+            span=seg.span,
+            model_end=pl.DataFrame({"end": ends, "mid": mids}).select(pl.col("end").max().over("mid"))
+            .to_series().to_numpy(),
         )
 
-    def window(self, days: int) -> np.ndarray:
+    def window(self, days: int, k: np.ndarray | None = None) -> np.ndarray:
         """Downloads in the ``days`` days up to each grid row (NaN if any day is unknown)."""
-        total = np.full(len(self.k), np.nan)
+        k = self.k if k is None else k
+        total = np.full(len(k), np.nan)
         unknown = np.ones(len(self.u), dtype=np.int64)
-        total[days:] = self.k[days:] - self.k[:-days]
+        total[days:] = k[days:] - k[:-days]
         unknown[days:] = self.u[days:] - self.u[:-days]
         return np.where(unknown == 0, total, np.nan)
 
-    def metrics(self, rows: np.ndarray, age: np.ndarray) -> dict[str, np.ndarray]:
-        """Window sums, growth and the robust z-score of snapshot rows ``rows`` (NaN where it has no grid day)."""
+    def _spike_test(self, at: np.ndarray, age: np.ndarray, week: np.ndarray,
+                    d7: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(robust z, spike flag, baseline median in log units) of the 7-day windows ending at grid rows ``at``."""
+        nan = np.float32(np.nan)
+        baseline = []
+        for j in range(1, BASELINE_WEEKS + 1):
+            existed = np.isnan(age) | (age >= 7 * j + 6)  # the whole baseline week lies after creation
+            baseline.append(np.where(existed, week[at - 7 * j], nan))
+        z, med = robust_z(week[at], baseline)
+        return z, (z > SPIKE_Z) & (d7[at] >= SPIKE_MIN_DOWNLOADS), med
+
+    def spikes(self, age: np.ndarray, tested: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The spike test on the snapshot rows ``tested`` (a mask; the others are NaN and unflagged): (robust z,
+        spike flag, a burst to clean out, the baseline's typical week).
+
+        A flagged week is a burst once the week after it is known and not flagged: downloads fell back. When
+        the week after is flagged as well, the level has moved - growth, not a burst - and the week stays as
+        it is; while the week after is not known yet, nothing is decided (the row carries its flag).
+        """
+        rows = np.flatnonzero(tested & (self.row_of >= 0))
+        at = self.row_of[rows]
+        d7 = self.window(7)
+        week = np.log1p(d7).astype(np.float32)
+        z_rows, spike_rows, med_rows = self._spike_test(at, age[rows], week, d7)
+        z = np.full(len(self.row_of), np.nan, dtype=np.float32)
+        med = np.full(len(self.row_of), np.nan, dtype=np.float32)
+        spike = np.zeros(len(self.row_of), dtype=bool)
+        z[rows], med[rows], spike[rows] = z_rows, med_rows, spike_rows
+        burst = np.zeros_like(spike)
+        flagged = rows[spike_rows]
+        later = self.row_of[flagged] + 7
+        known = (later <= self.model_end[flagged]) & ~np.isnan(d7[np.minimum(later, len(d7) - 1)])
+        if known.any():
+            checked = flagged[known]
+            _, again, _ = self._spike_test(later[known], age[checked] + 7, week, d7)
+            burst[checked[~again]] = True
+        return z, spike, burst, np.expm1(med.astype(np.float64))
+
+    def cleaned(self, burst: np.ndarray, typical_week: np.ndarray) -> np.ndarray:
+        """Running sums with every burst - the interval of a flagged week that fell back - brought down to its
+        baseline's typical level, so that four weeks later, when it leaves the average, the model does not
+        look as if it were fading."""
+        rate = self.rate.copy()
+        for end, span, level in zip(self.row_of[burst], self.span[burst], typical_week[burst], strict=True):
+            days = slice(end - span + 1, end + 1)
+            rate[days] = np.minimum(rate[days], level / 7)
+        return np.cumsum(np.where(np.isnan(rate), 0.0, rate))
+
+    def metrics(self, rows: np.ndarray, age: np.ndarray, tested: np.ndarray) -> dict[str, np.ndarray]:
+        """Window sums, growth, the robust z-score and the burst-cleaned averages of snapshot rows ``rows``
+        (NaN where a row has no grid day); ``tested``: the rows whose spike test can matter to them (theirs,
+        and the weeks their momentum reads)."""
         at = self.row_of[rows]
         missing = at < 0
         if missing.all():
             return {name: np.full(len(rows), np.nan) for name in _METRICS}
-        at = np.where(missing, LONGEST_WINDOW, at)
+        at = np.where(missing, LONGEST_WINDOW + MOMENTUM_REACH, at)
+        z_all, _, burst, typical = self.spikes(age, tested)
         d7_all = self.window(7)
         d28_all = self.window(28)
+        d28_clean = self.window(28, self.cleaned(burst, typical)) if burst.any() else d28_all
         d7, before7 = d7_all[at], d7_all[at - 7]
         d28, before28 = d28_all[at], d28_all[at - 7]
-        # Spike baseline: the eight weeks before, all after the model's creation.
-        week = np.log1p(d7_all).astype(np.float32)
-        baseline = [week[at - 7 * j] for j in range(1, BASELINE_WEEKS + 1)]
-        old_enough = ~(age[rows] < LONGEST_WINDOW)
-        z = np.where(old_enough, robust_z(week[at], baseline), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = {
                 "downloads_7d": d7,
@@ -296,7 +362,9 @@ class _Grid:
                 "ma_4w": d28 / 4,
                 "ma_4w_before": before28 / 4,
                 "log_growth": np.log((d7 + 1) / (before7 + 1)),
-                "robust_z": z,
+                "robust_z": z_all[rows],
+                "ma_4w_clean": d28_clean[at] / 4,
+                "ma_4w_before_clean": d28_clean[at - 7] / 4,
             }
         if missing.any():
             for values in out.values():
@@ -304,15 +372,34 @@ class _Grid:
         return out
 
 
-def robust_z(x: np.ndarray, baseline: list[np.ndarray]) -> np.ndarray:
-    """Modified z-score of ``x`` against the median and MAD of the baseline columns (NaN if any is unknown).
+def robust_z(x: np.ndarray, baseline: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Modified z-score of ``x`` against the median and MAD of the known baseline columns, and the median
+    (NaN when fewer than :data:`MIN_BASELINE_WEEKS` are known).
 
-    The median of eight values per row is taken with a sorting network (19 element-wise min/max steps),
-    which keeps it vectorised: numpy's per-row sort of millions of short rows is an order of magnitude slower.
+    Rows with all eight weeks known - nearly all of a long history - take the median with a sorting network
+    (19 element-wise min/max steps), which keeps them vectorised: numpy's per-row sort of millions of short
+    rows is an order of magnitude slower. The rows with a partial baseline (a young model, the start of the
+    history) are sorted with their unknown weeks last, and the median taken from the known ones.
     """
     med = _median(baseline)
-    mad = _median([np.abs(b - med) for b in baseline])
-    return 0.6745 * (x - med) / np.maximum(mad, MAD_FLOOR)
+    mad = _median([np.abs(c - med) for c in baseline])
+    known = np.zeros(len(x), dtype=np.int8)
+    for column in baseline:
+        known += ~np.isnan(column)
+    partial = np.flatnonzero((known >= MIN_BASELINE_WEEKS) & (known < len(baseline)))
+    if len(partial):
+        part = np.column_stack([c[partial] for c in baseline])
+        k = known[partial].astype(np.int64)
+        med[partial] = _known_median(part, k)
+        mad[partial] = _known_median(np.abs(part - med[partial, None]), k)
+    return 0.6745 * (x - med) / np.maximum(mad, MAD_FLOOR), med
+
+
+def _known_median(rows: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Per row, the median of its ``known`` non-NaN values (``np.sort`` puts NaN last)."""
+    ordered = np.sort(rows, axis=1)
+    index = np.arange(len(rows))
+    return (ordered[index, (known - 1) // 2] + ordered[index, known // 2]) / 2
 
 
 _NETWORK_8 = ((0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (1, 2), (5, 6), (0, 4), (3, 7),
@@ -344,9 +431,9 @@ def _ranks(points: pl.DataFrame, first: int, last: int) -> tuple[np.ndarray, np.
     """Per snapshot row dated ``first``..``last``: rank by the Hub's 30-day downloads among that date's models,
     and its change since the latest snapshot at least ``RANK_LAG_DAYS`` earlier (positive = moved up; NaN when
     not listed then). Other rows get NaN; only the dates needed are ranked."""
-    day = points["day"].to_numpy().astype(np.int64)
-    mid = points["mid"].to_numpy().astype(np.int64)
-    days = points["day"].unique().sort().to_numpy().astype(np.int64)
+    day = points["day"].to_numpy()
+    mid = points["mid"].to_numpy()
+    days = points["day"].unique().sort().to_numpy()
     wanted = days[(days >= first) & (days <= last)]
     pos = np.searchsorted(days, wanted - RANK_LAG_DAYS, side="right") - 1
     needed = np.union1d(wanted, days[pos[pos >= 0]])
@@ -358,13 +445,22 @@ def _ranks(points: pl.DataFrame, first: int, last: int) -> tuple[np.ndarray, np.
         rank = np.full(len(day), np.nan, dtype=np.float32)
         rank[chosen] = points.filter(pl.Series(chosen)).select(by_day).to_series().to_numpy(allow_copy=True)
     rows = np.flatnonzero((day >= first) & (day <= last))
+    at = np.searchsorted(days, day[rows])
     pos = np.searchsorted(days, day[rows] - RANK_LAG_DAYS, side="right") - 1
     prior = np.where(pos >= 0, days[np.maximum(pos, 0)], -1)
-    key = mid * 100_000 + day
-    want = mid[rows] * 100_000 + prior
-    hit = np.minimum(np.searchsorted(key, want), len(key) - 1)
+    # Rows are sorted by (model, day): a model listed on every date in between has its prior row that many
+    # rows back. Only the others (gaps, late entrants) are looked up.
+    hit = np.maximum(rows - (at - pos), 0)
+    found = (mid[hit] == mid[rows]) & (day[hit] == prior)
+    lost = np.flatnonzero(~found & (prior >= 0))
+    if len(lost):
+        key = mid.astype(np.int64) * 100_000 + day
+        want = mid[rows[lost]].astype(np.int64) * 100_000 + prior[lost]
+        looked = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        hit[lost] = looked
+        found[lost] = key[looked] == want
     change = np.full(len(day), np.nan, dtype=np.float32)
-    change[rows] = np.where((prior >= 0) & (key[hit] == want), rank[hit], np.nan) - rank[rows]
+    change[rows] = np.where(found, rank[hit], np.nan) - rank[rows]
     return rank, change
 
 
@@ -375,12 +471,13 @@ def _labels(frame: pl.DataFrame, history_start: int) -> pl.DataFrame:
     is_new = pl.when(pl.col("created").is_not_null()).then(age_created < NEW_DAYS).otherwise(
         (pl.col("first_seen") > history_start) & (age_seen < NEW_DAYS)
     )
-    slope = (pl.col("ma_4w") - pl.col("ma_4w_before")) / pl.col("ma_4w_before")
+    now, before = pl.col("ma_4w_clean"), pl.col("ma_4w_before_clean")
+    slope = (now - before) / before
     momentum = (
         pl.when(is_new).then(pl.lit("new"))
-        .when(pl.col("ma_4w").is_null() | pl.col("ma_4w_before").is_null()).then(None)
-        .when(pl.col("ma_4w") == 0).then(pl.lit("fading"))
-        .when(pl.col("ma_4w_before") == 0).then(pl.lit("rising"))
+        .when(now.is_null() | before.is_null()).then(None)
+        .when(now == 0).then(pl.lit("fading"))
+        .when(before == 0).then(pl.lit("rising"))
         .when(slope > RISING).then(pl.lit("rising"))
         .when(slope >= COOLING).then(pl.lit("steady"))
         .when(slope >= FADING).then(pl.lit("cooling"))

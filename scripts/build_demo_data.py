@@ -243,6 +243,10 @@ class Spec:
     disabled: bool = False
     card_extra: dict[str, Any] = field(default_factory=dict)
     trend: str = "steady"
+    embed_dim: int | None = None
+    max_tokens: int | None = None
+    """Recorded in ``zh_models.csv`` (mteb's ModelMeta and model cards): served as the repository's
+    sentence-transformers configuration files, an independent source beside C-MTEB's model_meta.json."""
 
 
 # ---------------------------------------------------------------- sources
@@ -403,6 +407,8 @@ def real_specs(sources: Path) -> list[Spec]:
             base=base, relation="finetune" if base else None,
             extra_tags=["mteb"] if meta["n_benchmark_tasks"] >= FULL_CMTEB else [],
             gated=REAL_GATED.get(model_id, False),
+            embed_dim=int(row["embed_dim"]) if row.get("embed_dim") else None,
+            max_tokens=int(float(row["max_tokens"])) if row.get("max_tokens") else None,
         ))
     return specs
 
@@ -598,7 +604,34 @@ def record(spec: Spec) -> dict[str, Any]:
     item["gated"] = spec.gated
     item["disabled"] = spec.disabled
     item["private"] = False
+    files = config_files(spec)
+    if files:
+        item["files"] = files
     return item
+
+
+def config_files(spec: Spec) -> dict[str, Any]:
+    """The repository's configuration files that state its recorded dimension and max tokens: the
+    sentence-transformers files for sentence-transformers models, ``config.json``'s ``hidden_size`` and the
+    tokenizer's ``model_max_length`` otherwise. Only values the sources record; nothing else is written."""
+    if spec.category not in ("zh", "en-noise") or (spec.embed_dim is None and spec.max_tokens is None):
+        return {}
+    arch = architecture(spec.model_id)
+    files: dict[str, Any] = {"config.json": {"model_type": arch} if arch else {}}
+    if spec.library_name != "sentence-transformers" and spec.embed_dim:
+        files["config.json"]["hidden_size"] = spec.embed_dim  # a plain transformers encoder embeds at its width
+    if spec.library_name == "sentence-transformers":
+        files["modules.json"] = [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        ]
+        if spec.embed_dim:
+            files["1_Pooling/config.json"] = {"word_embedding_dimension": spec.embed_dim}
+        if spec.max_tokens:
+            files["sentence_bert_config.json"] = {"max_seq_length": spec.max_tokens}
+    elif spec.max_tokens:
+        files["tokenizer_config.json"] = {"model_max_length": spec.max_tokens}
+    return files
 
 
 # ---------------------------------------------------------------- download history
@@ -725,7 +758,12 @@ listed below; author; licence (`license:*` tag and `cardData.license`); paramete
 (`safetensors.total`); release date (as `createdAt`; repos older than 2022-03-02 carry the Hub's sentinel
 `2022-03-02T23:29:04.000Z`, as the real Hub does); revision (`sha`, where the sources pin one; otherwise
 a sha1 of the id); languages; base models declared in mteb's `adapted_from`; `pipeline_tag` and
-`library_name` where `zh_models.csv` records them.
+`library_name` where `zh_models.csv` records them; the embedding dimension and max tokens that
+`zh_models.csv` records, served as the repository's configuration files (`files` in `models.jsonl`:
+`1_Pooling/config.json` `word_embedding_dimension` and `sentence_bert_config.json` `max_seq_length` for
+sentence-transformers models, else `tokenizer_config.json` `model_max_length` and `config.json`
+`hidden_size`, the width a plain transformers encoder embeds at; `config.json` carries the architecture's
+`model_type`). Nothing else is written into those files.
 
 **Assigned by rule** (plausible, not observed): `pipeline_tag` and `library_name` elsewhere
 (sentence-transformers compatible models: sentence-similarity for most, feature-extraction for BAAI and

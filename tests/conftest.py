@@ -11,6 +11,7 @@ Fixtures:
   (``replay-test/results``). See ``REPLAY_DATES`` and the builder below.
 * ``replay_hub``: the session :class:`ReplayHub` on ``HF_ENDPOINT``; ``as_of``, faults and logs are
   reset around every test that uses it.
+* ``demo_run``: ``radar demo`` run once for the session, as the README shows it (``-m e2e`` tests).
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ import atexit
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +140,41 @@ def prefect_backend() -> Iterator[None]:
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         with prefect_test_harness(server_startup_timeout=120):
             yield
+
+
+@dataclass
+class Demo:
+    """``radar demo`` run once, as the README shows it (``.venv/bin/radar demo``, no arguments), in an empty
+    working directory with a fresh Prefect home."""
+
+    cwd: Path
+    env: dict[str, str]
+    stdout: str
+    seconds: float
+
+    @property
+    def db(self) -> Path:
+        return self.cwd / "data" / "radar.duckdb"
+
+    def radar(self, *args: str, env: dict[str, str] | None = None, wrap: list[str] | None = None
+              ) -> subprocess.CompletedProcess:
+        return subprocess.run([*(wrap or []), str(Path(sys.executable).parent / "radar"), *args], cwd=self.cwd,
+                              env=env or self.env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The whole demo pipeline end to end (two to three minutes on 2 cores): the real flows, replay Hub, smoke
+    tests and report, on the bundled data. For ``-m e2e`` tests, which read what a user would see."""
+    cwd = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("RADAR_", "PREFECT_API", "PREFECT_PROFILE")) and k != "HF_ENDPOINT"}
+    env.update({"PREFECT_HOME": str(cwd / ".prefect"), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
+    run = Demo(cwd, env, "", 0.0)
+    started = time.perf_counter()
+    proc = run.radar("demo")
+    run.seconds = time.perf_counter() - started
+    print(f"\nradar demo took {run.seconds:.0f} s", file=sys.stderr)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    run.stdout = proc.stdout
+    return run

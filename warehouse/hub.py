@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -10,10 +10,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.issues import DataIssue
+from pipeline.model_files import ModelFiles
 from pipeline.normalize import ModelRow
 from pipeline.provenance import HubSource
 from warehouse import db
 from warehouse.issues import insert_issues
+from warehouse.model_files import insert_files
 from warehouse.runs import RunRecord, finish_run
 
 SNAPSHOT_SCHEMA = pa.schema([
@@ -63,9 +65,11 @@ def write_hub_snapshot(
     issues: list[DataIssue],
     source: HubSource | None = None,
     fixtures: Collection[str] = (),
+    files: Sequence[ModelFiles] = (),
 ) -> int:
-    """Replace ``record.snapshot_date``'s snapshot with ``rows``, record its ``source`` and close the run,
-    atomically. ``fixtures`` are the ids of the pipeline's own test repositories (``models.fixture``)."""
+    """Replace ``record.snapshot_date``'s snapshot with ``rows``, record its ``source`` and the configuration
+    ``files`` read for it, and close the run, atomically. ``fixtures`` are the ids of the pipeline's own test
+    repositories (``models.fixture``)."""
     day: date = record.snapshot_date
     snapshot = pa.Table.from_pylist(
         [{**asdict(r), "family_id": families.get(r.model_id, r.model_id), "fixture": r.model_id in fixtures}
@@ -79,7 +83,7 @@ def write_hub_snapshot(
             [day],
         )
         con.execute("DELETE FROM model_snapshots WHERE snapshot_date = ?", [day])
-        con.execute("DELETE FROM data_issues WHERE source = 'hub' AND snapshot_date = ?", [day])
+        con.execute("DELETE FROM data_issues WHERE source IN ('hub', 'hub-files') AND snapshot_date = ?", [day])
         con.execute(
             "INSERT INTO model_snapshots BY NAME"
             " SELECT ? AS snapshot_date, ? AS run_id, * EXCLUDE (author, family_id, fixture) FROM new_snapshot",
@@ -92,7 +96,8 @@ def write_hub_snapshot(
             [day, record.run_id, source.endpoint, source.kind, source.name, list(source.synthetic_fields),
              list(source.rule_fields), source.announced],
         )
-        insert_issues(con, record.run_id, day, issues)
+        insert_issues(con, record.run_id, day, [*issues, *(i for f in files for i in f.issues)])
+        insert_files(con, record.run_id, day, files)
         _refresh_models(con)
         con.execute("DROP TABLE temp.touched")
         record.rows_written = len(rows)

@@ -12,6 +12,7 @@ import polars as pl
 
 from pipeline.scoring import Scores
 from warehouse import db
+from warehouse.issues import insert_issues
 from warehouse.runs import RunRecord, finish_run
 
 TREND_SLICE = 1_000_000
@@ -39,17 +40,20 @@ def _insert_trends(con: duckdb.DuckDBPyConnection, part: pl.DataFrame, run_id: s
 def write_scores(path: str | Path, record: RunRecord, scores: Scores) -> RunRecord:
     """Store ``scores`` and close the run, atomically; ``record.rows_written`` counts the rankings rows."""
     first, last = scores.trend_dates
-    frames = {"new_criteria": scores.criteria, "new_rankings": scores.rankings}
+    frames = {"new_facts": scores.facts, "new_criteria": scores.criteria, "new_rankings": scores.rankings}
     with db.writer(path) as con, db.transaction(con, frames):
         con.execute("DELETE FROM download_trends WHERE as_of BETWEEN ? AND ?", [first, last])
         con.execute("DELETE FROM data_issues WHERE source = 'scores' AND snapshot_date BETWEEN ? AND ?",
                     [first, last])
         for part in scores.trends.iter_slices(TREND_SLICE):
             _insert_trends(con, part, record.run_id)
-        for table, frame in (("criteria_scores", "new_criteria"), ("rankings", "new_rankings")):
+        for table, frame in (("model_facts", "new_facts"), ("criteria_scores", "new_criteria"),
+                             ("rankings", "new_rankings")):
             con.execute(f"DELETE FROM {table} WHERE as_of = ?", [scores.as_of])
             con.execute(f"INSERT INTO {table} BY NAME SELECT ? AS as_of, *, ? AS run_id FROM {frame}",
                         [scores.as_of, record.run_id])
+        con.execute("DELETE FROM data_issues WHERE source = 'facts' AND snapshot_date = ?", [scores.as_of])
+        insert_issues(con, record.run_id, scores.as_of, scores.issues)
         record.rows_written = scores.rankings.height
         record.details = {**record.details, **scores.details}
         finish_run(con, record)

@@ -85,19 +85,31 @@ class Bundle:
 
 
 def load_bundle(sources_dir: Path) -> Bundle:
-    """Read ``cmteb_scores.csv`` and ``model_meta.jsonl`` from ``data/sources/mteb``."""
+    """Read ``cmteb_scores.csv`` and ``model_meta.jsonl`` from ``data/sources/mteb``.
+
+    The extract wrote the non-finite numbers of the files (``max_tokens: Infinity`` of static models) as
+    null and listed them in ``extract_stats.json``; they are restored here, so the files served are the
+    repository's own.
+    """
     sources_dir = Path(sources_dir)
     scores = pl.read_csv(sources_dir / "cmteb_scores.csv", infer_schema_length=None,
                          schema_overrides={"revision": pl.String, "mteb_version": pl.String,
                                            "experiment": pl.String, "languages": pl.String})
+    stats = json.loads((sources_dir / "extract_stats.json").read_text(encoding="utf-8"))
+    infinite = {entry.rsplit(".model_meta.", 1)[0]: entry.rsplit(".", 1)[1]
+                for entry in stats.get("model_meta_nonfinite_values_set_to_null", [])}
     metas: dict[tuple[str, str], dict[str, Any]] = {}
     names: dict[str, str] = {}
     with (sources_dir / "model_meta.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             record = json.loads(line)
             names[record["model_dir"]] = record["model_name"]
-            if record["model_meta"] is not None and not record["experiment"]:
-                metas[(record["model_dir"], record["revision"])] = record["model_meta"]
+            meta = record["model_meta"]
+            if meta is not None and not record["experiment"]:
+                key = infinite.get(record["model_name"])
+                if key is not None and key in meta and meta[key] is None:
+                    meta = {**meta, key: math.inf}
+                metas[(record["model_dir"], record["revision"])] = meta
     return Bundle(scores=scores, metas=metas, names=names)
 
 
@@ -162,8 +174,9 @@ def _json(body: Any) -> bytes:
 
 def results_tree(bundle: Bundle, scores: pl.DataFrame | None = None,
                  task_types: Iterable[str] | None = None) -> dict[str, bytes]:
-    """``results/<model_dir>/<revision>/<file>`` -> bytes: every ``model_meta.json`` of the folders in
-    ``scores`` (default: all) and their task files (only of ``task_types`` when given)."""
+    """``results/<model_dir>/<revision>/<file>`` -> bytes: the task files of ``scores`` (default: all; only
+    of ``task_types`` when given) and the ``model_meta.json`` of every revision folder of their models -
+    including folders that hold no C-MTEB scores, where many models keep their metadata."""
     scores = bundle.scores if scores is None else scores
     wanted = set(task_types) if task_types is not None else None
     files: dict[str, bytes] = {}
@@ -175,9 +188,9 @@ def results_tree(bundle: Bundle, scores: pl.DataFrame | None = None,
         rows.sort(key=lambda r: (r["split"], r["hf_subset"]))
         body = _current_file(rows) if rows[0]["file_format"] == "current" else _pre_1_11_file(rows)
         files[f"results/{model_dir}/{revision}/{task}.json"] = _json(body)
-    folders = set(scores.select("model_dir", "revision").unique().iter_rows())
+    models = set(scores["model_dir"].unique())
     for (model_dir, revision), meta in sorted(bundle.metas.items()):
-        if (model_dir, revision) in folders:
+        if model_dir in models:
             files[f"results/{model_dir}/{revision}/{META_FILE}"] = _json(meta)
     return dict(sorted(files.items()))
 

@@ -134,8 +134,13 @@ class ModelMeta:
     model_name: str
     revision: str
     n_parameters: int | None = None
+    n_embedding_parameters: int | None = None
     embed_dim: int | None = None
+    matryoshka_dims: list[int] | None = None
+    """``embed_dim`` declared as a list: the sizes the embedding can be truncated to (largest = ``embed_dim``)."""
     max_tokens: int | None = None
+    context_unlimited: bool = False
+    """``max_tokens: Infinity``: a static (bag-of-tokens) model reads any length; ``max_tokens`` stays None."""
     license: str | None = None
     open_weights: bool | None = None
     public_training_code: str | None = None
@@ -146,6 +151,9 @@ class ModelMeta:
     superseded_by: str | None = None
     framework: list[str] | None = None
     reference: str | None = None
+    keys: frozenset[str] = frozenset()
+    """The keys the file has: a key that is absent is unknown (older mteb wrote fewer), one that is null is
+    mteb's "no" (e.g. ``public_training_code: null`` = not public)."""
     issues: list[DataIssue] = field(default_factory=list)
 
 
@@ -191,9 +199,17 @@ def parse_model_meta(data: Any, model_name: str, revision: str) -> ModelMeta:
     if not isinstance(data, Mapping):
         meta.issues.append(DataIssue.of("mteb", model_name, META_FILE, "not a JSON object", "nulled", data))
         return meta
+    meta.keys = frozenset(k for k in data if isinstance(k, str))
     meta.n_parameters = _number(meta, "n_parameters", data.get("n_parameters"))
+    meta.n_embedding_parameters = _number(meta, "n_embedding_parameters", data.get("n_embedding_parameters"))
     meta.embed_dim = _number(meta, "embed_dim", data.get("embed_dim"))
+    dims = data.get("embed_dim")
+    if isinstance(dims, list) and len(dims) > 1 and meta.embed_dim is not None:
+        meta.matryoshka_dims = sorted({int(d) for d in dims if isinstance(d, (int, float))
+                                       and not isinstance(d, bool) and 0 < d <= meta.embed_dim})
     meta.max_tokens = _number(meta, "max_tokens", data.get("max_tokens"))
+    raw_tokens = data.get("max_tokens")
+    meta.context_unlimited = isinstance(raw_tokens, float) and math.isinf(raw_tokens) and raw_tokens > 0
     for key in ("license", "public_training_code", "public_training_data", "adapted_from", "superseded_by",
                 "reference"):
         setattr(meta, key, _text(meta, key, data.get(key)))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -324,15 +324,42 @@ class HubResults:
             force_download=attempt > 1,
         )))
         main, counts = read_results_parquet(sorted((local / "data").glob("train-*.parquet")))
-        wanted = tree_files_needed(main)
+        folders, listing_issues = self._revision_folders(version, model_folders(main))
+        wanted = tree_files_needed(main, folders)
         fetched = self._download(version, wanted)
         tree = read_results_tree(local / "results", EXTRA_TASKS) if fetched else TreeRead()
         raw, unmatched = _merge_extras(main, _raw_frame(tree.rows))
         scores, issues = clean_scores(raw)
-        details = {**counts, "tree_files_wanted": len(wanted), "tree_files_found": fetched,
-                   "tree_cells_without_parquet_row": unmatched, "model_meta_files": len(tree.metas)}
+        details = {**counts, "revision_folders": sum(map(len, folders.values())), "tree_files_wanted": len(wanted),
+                   "tree_files_found": fetched, "tree_cells_without_parquet_row": unmatched,
+                   "model_meta_files": len(tree.metas)}
         return SourceSnapshot(self.name, version, with_version_rank(scores), tree.metas,
-                              tree.issues + issues, details)
+                              listing_issues + tree.issues + issues, details)
+
+    def _revision_folders(self, version: str, model_dirs: list[str]) -> tuple[dict[str, list[str]], list[DataIssue]]:
+        """Every revision folder of each model folder (8 listings at a time): a model's metadata often sits
+        in a folder that holds none of its C-MTEB scores."""
+        from huggingface_hub.errors import EntryNotFoundError
+        from huggingface_hub.hf_api import RepoFolder
+
+        issues: list[DataIssue] = []
+
+        def one(model_dir: str) -> list[str]:
+            try:
+                entries = self._retry(lambda _: list(self._api().list_repo_tree(
+                    self.cfg.dataset, path_in_repo=f"results/{model_dir}", revision=version, repo_type="dataset")))
+            except EntryNotFoundError:
+                return []
+            except ValueError as exc:  # huggingface_hub refuses the path: the record, not the source, is bad
+                issues.append(DataIssue.of("mteb", model_dir, "results folder", "unreadable folder name", "skipped",
+                                           str(exc)))
+                return []
+            prefix = f"results/{model_dir}/"
+            return sorted(e.path.removeprefix(prefix) for e in entries
+                          if isinstance(e, RepoFolder) and e.path.startswith(prefix))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return dict(zip(model_dirs, pool.map(one, model_dirs), strict=True)), issues
 
     def _download(self, version: str, paths: list[str]) -> int:
         """Fetch ``paths`` of commit ``version`` into the cache (8 at a time); returns how many exist."""
@@ -352,22 +379,32 @@ class HubResults:
             return sum(pool.map(one, paths))
 
 
-def tree_files_needed(main: pl.DataFrame) -> list[str]:
+_FOLDER = pl.col("model_name").str.replace_all("/", "__", literal=True)
+"""A model's folder in the results tree: ``org__name``, as in the results repository."""
+
+
+def model_folders(main: pl.DataFrame) -> list[str]:
+    """The results-tree folders of the models these rows describe."""
+    return sorted(main.select(_FOLDER.alias("dir")).unique()["dir"].to_list())
+
+
+def tree_files_needed(main: pl.DataFrame, folders: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """The results-tree files that hold what the parquet lacks for these rows.
 
-    Every folder's ``model_meta.json``; the pair-classification task files (cosine AP); the reranking
-    task files whose cells have no main score (pre-1.11 files, ``map`` only), under current and
-    former file names. Folders are ``org__name`` as in the results repository.
+    The ``model_meta.json`` of every revision folder of these models (``folders``: model folder -> its
+    revision folders, as listed; the folders of the rows themselves are always included); the
+    pair-classification task files (cosine AP); the reranking task files whose cells have no main score
+    (pre-1.11 files, ``map`` only), under current and former file names.
     """
     specs = known_tasks()
-    folder = pl.col("model_name").str.replace_all("/", "__", literal=True)
-    groups = main.select(folder.alias("dir"), "revision").unique()
+    groups = main.select(_FOLDER.alias("dir"), "revision").unique()
     paths = {f"results/{d}/{r}/{META_FILE}" for d, r in groups.iter_rows()}
+    paths |= {f"results/{d}/{r}/{META_FILE}" for d, revisions in (folders or {}).items() for r in revisions}
     pair = [n for n, s in specs.items() if s.type == "PairClassification"]
     rerank = [n for n, s in specs.items() if s.type == "Reranking"]
     needs = main.filter(pl.col("task_name").is_in(pair)
                         | (pl.col("task_name").is_in(rerank) & pl.col("score").is_null()))
-    for d, r, task in needs.select(folder.alias("dir"), "revision", "task_name").unique().iter_rows():
+    for d, r, task in needs.select(_FOLDER.alias("dir"), "revision", "task_name").unique().iter_rows():
         for name in (task, *specs[task].former_names):
             paths.add(f"results/{d}/{r}/{name}.json")
     return sorted(paths)

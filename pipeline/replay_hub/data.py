@@ -373,7 +373,8 @@ class ReplayData:
         return cached
 
     def generated_snapshot(self, repo_id: str) -> Snapshot:
-        """README.md (the card data as YAML front matter) and config.json for a model without files."""
+        """README.md (the card data as YAML front matter), config.json and the record's recorded
+        configuration files (``files``: path -> JSON object) for a model without files of its own."""
         snapshot = self._generated.get(repo_id)
         if snapshot is None:
             record = self.records[repo_id]
@@ -383,7 +384,10 @@ class ReplayData:
             config = json.dumps(record.get("config") or {}, indent=2, ensure_ascii=False) + "\n"
             recorded = record.get("sha")
             commit = recorded if isinstance(recorded, str) and _COMMIT.match(recorded) else None
-            snapshot = Snapshot.build({"README.md": readme.encode(), "config.json": config.encode()}, None, commit)
+            files = {"README.md": readme.encode(), "config.json": config.encode()}
+            files.update({path: (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode()
+                          for path, body in (record.get("files") or {}).items()})
+            snapshot = Snapshot.build(files, None, commit)
             self._generated[repo_id] = snapshot
         return snapshot
 
@@ -453,9 +457,11 @@ def _record_problem(record: Mapping[str, Any]) -> str | None:
         return f"'gated' must be false, 'auto' or 'manual', got {record['gated']!r}"
     if "sha" in record and not (isinstance(record["sha"], str) and _COMMIT.match(record["sha"])):
         return f"'sha' must be 40 lowercase hex characters, got {record['sha']!r}"
-    for key in ("cardData", "config", "safetensors"):
+    for key in ("cardData", "config", "safetensors", "files"):
         if record.get(key) is not None and not isinstance(record[key], dict):
             return f"{key!r} must be an object"
+    if any(not isinstance(path, str) or ".." in path.split("/") for path in record.get("files") or {}):
+        return "'files' must map relative paths to JSON bodies"
     for key in ("downloads", "downloadsAllTime", "likes"):
         if key in record and not (isinstance(record[key], int) and record[key] >= 0):
             return f"{key!r} must be a non-negative integer"

@@ -32,6 +32,7 @@ from pipeline.report.model import (
     NewEntrant,
     NewResult,
     NoData,
+    PopularRow,
     ProfileTop,
     QualityPoint,
     RankMove,
@@ -106,7 +107,7 @@ def _as_date(value: Any) -> date | None:
 
 
 _RANK_COLUMNS = ("as_of", "profile", "model_id", "rank", "total_score", "tie_group", "rank_change", "status",
-                 "missing_policy",
+                 "missing_policy", "series_id",
                  "license", "commercial_use", "pareto", "quality", "params", "embed_dim")
 _TREND_ROW = ("model_id", "downloads_7d", "downloads_28d", "wow_growth", "momentum", "anomaly", "rank",
               "rank_change")
@@ -196,8 +197,9 @@ def _headline(wh: _Warehouse, cfg: Config, as_of: date | None, profiles: list[st
     out = []
     for profile in profiles:
         rows = wh.rows(
-            "SELECT rank, model_id, total_score, tie_group, rank_change, license, commercial_use, pareto"
-            " FROM rankings WHERE as_of = ? AND profile = ? AND rank IS NOT NULL ORDER BY rank, model_id",
+            "SELECT rank, model_id, total_score, tie_group, rank_change, license, commercial_use, pareto, quality,"
+            " coalesce(series_id, model_id) AS series FROM rankings WHERE as_of = ? AND profile = ?"
+            " AND rank IS NOT NULL ORDER BY rank, model_id",
             [as_of, profile],
         )
         not_ranked = {r["status"]: int(r["n"]) for r in wh.rows(
@@ -207,17 +209,25 @@ def _headline(wh: _Warehouse, cfg: Config, as_of: date | None, profiles: list[st
         for r in rows:
             if r["tie_group"] is not None:
                 groups.setdefault(r["tie_group"], []).append(r["rank"])
+        sizes: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            sizes.setdefault(r["series"], []).append(r)
+        firsts = [r for r in rows if sizes[r["series"]][0] is r]
         top = [
             RankedModel(
                 rank=r["rank"], model_id=r["model_id"], total_score=r["total_score"], rank_change=r["rank_change"],
                 tie_ranks=(min(g), max(g)) if len(g := groups.get(r["tie_group"], [])) > 1 else None,
-                license=r["license"], commercial_use=r["commercial_use"], pareto=r["pareto"],
+                license=r["license"], commercial_use=r["commercial_use"], pareto=r["pareto"], quality=r["quality"],
+                other_sizes=tuple((o["model_id"], o["rank"]) for o in sizes[r["series"]][1:]),
             )
-            for r in rows[: cfg.report.top_n]
+            for r in firsts[: cfg.report.top_n]
         ]
         description = cfg.profiles[profile].description if profile in cfg.profiles else ""
         out.append(ProfileTop(profile, description, len(rows), not_ranked, top))
-    return Headline(as_of, out)
+    popular = [] if wh.lacks("popular_not_benchmarked", ("as_of", "model_id", "popularity_rank")) else wh.rows(
+        "SELECT model_id, downloads_30d, cmteb_tasks, params, license FROM popular_not_benchmarked"
+        " WHERE as_of = ? ORDER BY popularity_rank, model_id", [as_of])
+    return Headline(as_of, out, [PopularRow(**r) for r in popular[:LIST_LIMIT]], len(popular))
 
 
 def _trend_row(r: dict[str, Any]) -> TrendRow:

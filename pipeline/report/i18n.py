@@ -74,8 +74,8 @@ TEXT: dict[str, dict[str, str]] = {
     # Headline
     "h_headline": {"zh": "综合排名：各方案前 {n} 名", "en": "Headline: the top {n} per profile"},
     "headline_intro": {
-        "zh": "按八项选型标准加权得出的综合得分（0–1），排名日期 {as_of}。",
-        "en": "Weighted total of the eight selection criteria (0–1), ranked on {as_of}.",
+        "zh": "排名日期 {as_of}。质量优先的方案先按 C-MTEB 质量（方案所重视的任务类型）分档排序，同档内再比较八项选型标准的加权得分（0–1）。每个模型系列只列一行，其他尺寸列在旁边。",
+        "en": "Ranked on {as_of}. Quality-first profiles order models by C-MTEB quality (the task types the profile weighs) in bands; within a band the weighted total of the eight criteria (0–1) decides. One row per model series, its other sizes beside it.",
     },
     "profile_heading": {"zh": "{profile} 方案：{description}（共 {n} 个模型参与排名）", "en": "Profile {profile}: {description} (ranked: {n})"},
     "col_rank": {"zh": "排名", "en": "Rank"},
@@ -83,10 +83,12 @@ TEXT: dict[str, dict[str, str]] = {
     "col_model": {"zh": "模型", "en": "Model"},
     "col_score": {"zh": "得分", "en": "Score"},
     "col_tie": {"zh": "并列组", "en": "Tie group"},
+    "col_quality": {"zh": "质量", "en": "Quality"},
+    "col_sizes": {"zh": "其他尺寸", "en": "Other sizes"},
     "col_licence": {"zh": "许可证", "en": "Licence"},
     "headline_note": {
-        "zh": "变化：与上周排名相比（▲ 上升，▼ 下降）。并列组：得分差异在容差内、无法区分先后的名次范围。★：位于质量、参数量与维度的帕累托前沿。",
-        "en": "Δ: change since last week's ranking (▲ up, ▼ down). Tie group: the ranks the scores cannot tell apart. ★: on the Pareto front of quality, parameters and dimension.",
+        "zh": "变化：与上周排名相比（▲ 上升，▼ 下降）。质量：方案所重视的 C-MTEB 任务类型的加权平均分（0–100）。并列组：得分差异在容差内、无法区分先后的名次范围。★：位于质量、参数量与维度的帕累托前沿。",
+        "en": "Δ: change since last week's ranking (▲ up, ▼ down). Quality: the C-MTEB task types the profile weighs, weighted mean (0–100). Tie group: the ranks the scores cannot tell apart. ★: on the Pareto front of quality, parameters and dimension.",
     },
     "tie_range": {"zh": "第 {lo}–{hi} 名", "en": "#{lo}–#{hi}"},
     "rank_new": {"zh": "新", "en": "new"},
@@ -98,6 +100,15 @@ TEXT: dict[str, dict[str, str]] = {
     "notrank_family_duplicate": {"zh": "同一家族的副本 {n} 个（由家族中最好的模型代表）", "en": "family copies: {n} (their family's best model stands for them)"},
     "notrank_licence_gate": {"zh": "许可证不允许商用 {n} 个", "en": "licence not commercial: {n}"},
     "notrank_insufficient_data": {"zh": "数据不足 {n} 个", "en": "too little data: {n}"},
+    "notrank_not_benchmarked": {"zh": "没有完整的 C-MTEB 结果 {n} 个（质量未知，不参与排名）", "en": "no complete C-MTEB result: {n} (quality unknown, so no place)"},
+    "notrank_over_budget": {"zh": "超出方案的参数量上限 {n} 个", "en": "over the profile's size budget: {n}"},
+    "h_not_benchmarked": {"zh": "热门但未评测", "en": "Popular, not benchmarked"},
+    "not_benchmarked_intro": {
+        "zh": "以下模型下载量很高，但没有完整的 C-MTEB 结果，所以不在任何排名中（按 30 天下载量，共 {n} 个，列出前 {k} 个）：",
+        "en": "Much downloaded, but without a complete C-MTEB result, so in no ranking ({n} in all by 30-day downloads, first {k} shown):",
+    },
+    "col_cmteb_tasks": {"zh": "C-MTEB 任务数", "en": "C-MTEB tasks"},
+    "col_params": {"zh": "参数量", "en": "Parameters"},
     "profile_balanced": {"zh": "全部八项标准，质量优先", "en": "all eight criteria, quality first"},
     "profile_rag": {"zh": "检索增强生成：检索与重排序质量优先", "en": "retrieval-augmented generation: retrieval and reranking first"},
     "profile_cpu-edge": {"zh": "面向 CPU 与边缘设备：小、快、低维", "en": "CPUs and edge devices: small, fast, low dimension"},
@@ -231,8 +242,8 @@ TEXT: dict[str, dict[str, str]] = {
     "row_total": {"zh": "综合得分", "en": "Total score"},
     "unknown": {"zh": "未知", "en": "unknown"},
     "compare_note": {
-        "zh": "各项得分为 0–1，在所有候选模型中归一化；括号内为原始值；≈ 表示估算值。“未知”不按 0 分计算（缺失数据策略：{policy}）。",
-        "en": "Scores are 0–1, normalised across the cohort; raw values in brackets; ≈ marks an estimate. 'unknown' is never scored as zero (missing-data policy: {policy}).",
+        "zh": "各项得分为 0–1，按固定锚点换算（见 docs/criteria.md）；括号内为原始值；≈ 表示估算值。“未知”不按 0 分计算（缺失数据策略：{policy}）。",
+        "en": "Scores are 0–1 on fixed anchors (docs/criteria.md); raw values in brackets; ≈ marks an estimate. 'unknown' is never scored as zero (missing-data policy: {policy}).",
     },
     # Method
     "h_method": {"zh": "方法与数据来源", "en": "Method and sources"},
@@ -272,6 +283,10 @@ TEXT: dict[str, dict[str, str]] = {
     "m_policy_renormalise": {
         "zh": "缺失数据：去掉未知的标准，其余权重按比例放大（renormalise）。",
         "en": "Missing data: an unknown criterion is dropped and the other weights are rescaled (renormalise).",
+    },
+    "m_policy_quartile": {
+        "zh": "缺失数据：未知的标准取该标准在候选模型中的下四分位分数（quartile）：不按 0 分，也绝不占便宜。",
+        "en": "Missing data: an unknown criterion gets the cohort's lower-quartile score of that criterion (quartile): never zero, never an advantage.",
     },
     "m_policy_penalise": {
         "zh": "缺失数据：未知的标准给一个固定的较低分（penalise），不按 0 分计算。",

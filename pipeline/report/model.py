@@ -7,7 +7,7 @@ schema, no rows for the week), so the report can print the reason instead of fai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pipeline.provenance import Synthetic
@@ -49,6 +49,21 @@ class RankedModel:
     license: str | None
     commercial_use: bool | None
     pareto: bool | None
+    quality: float | None = None
+    """The profile's C-MTEB measure (0-100): the ranking's first key in a quality-first profile."""
+    other_sizes: tuple[tuple[str, int], ...] = ()
+    """Other ranked sizes of the model's series: (model id, rank)."""
+
+
+@dataclass(frozen=True)
+class PopularRow:
+    """A much downloaded model that no profile ranks: it has no complete C-MTEB result."""
+
+    model_id: str
+    downloads_30d: int | None
+    cmteb_tasks: int
+    params: int | None
+    license: str | None
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,8 @@ class ProfileTop:
 class Headline:
     as_of: date
     profiles: list[ProfileTop]
+    not_benchmarked: list[PopularRow] = field(default_factory=list)
+    n_not_benchmarked: int = 0
 
 
 @dataclass(frozen=True)

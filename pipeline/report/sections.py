@@ -129,8 +129,8 @@ def headline(data: ReportData, n: int, lang: str, charts: dict[str, Chart | NoDa
     if isinstance(section, NoData):
         return blocks + [no_data(section, lang, end)]
     blocks.append(Para((t("headline_intro", lang, as_of=fmt_date(section.as_of)),)))
-    header = tuple(t(k, lang) for k in ("col_rank", "col_change", "col_model", "col_score", "col_tie", "col_licence",
-                                        "col_pareto"))
+    header = tuple(t(k, lang) for k in ("col_rank", "col_change", "col_model", "col_quality", "col_score", "col_tie",
+                                        "col_licence", "col_pareto", "col_sizes"))
     for top in section.profiles:
         desc = _profile_description(top.profile, top.description, lang)
         blocks.append(Heading(3, t("profile_heading", lang, profile=top.profile, description=desc, n=top.n_ranked)))
@@ -139,20 +139,31 @@ def headline(data: ReportData, n: int, lang: str, charts: dict[str, Chart | NoDa
                 str(r.rank),
                 fmt_change(r.rank_change, lang),
                 r.model_id,
+                fmt_num(r.quality, 2),
                 fmt_num(r.total_score, 3),
                 t("tie_range", lang, lo=r.tie_ranks[0], hi=r.tie_ranks[1]) if r.tie_ranks else DASH,
                 f"{r.license or DASH} · {t(_LICENCE[r.commercial_use], lang)}",
                 "★" if r.pareto else "",
+                t("list_sep", lang).join(f"{m} (#{rank})" for m, rank in r.other_sizes) or DASH,
             )
             for r in top.rows
         )
-        blocks.append(Table(header, rows, (True, True, False, True, False, False, False)))
+        blocks.append(Table(header, rows, (True, True, False, True, True, False, False, False, False)))
         if top.not_ranked:
             items = t("list_sep", lang).join(
                 t(f"notrank_{status}", lang, n=n) if has(f"notrank_{status}") else f"{status}: {n}"
                 for status, n in top.not_ranked.items())
             blocks.append(Para((t("not_ranked", lang, items=items),), muted=True))
     blocks.append(Para((t("headline_note", lang),), muted=True))
+    if section.not_benchmarked:
+        blocks.append(Heading(3, t("h_not_benchmarked", lang)))
+        blocks.append(Para((t("not_benchmarked_intro", lang, n=section.n_not_benchmarked,
+                              k=len(section.not_benchmarked)),)))
+        header = tuple(t(k, lang) for k in ("col_model", "col_downloads_30d", "col_cmteb_tasks", "col_params",
+                                            "col_licence"))
+        rows = tuple((p.model_id, fmt_int(p.downloads_30d), f"{p.cmteb_tasks} / 31", _raw(p.params).strip(" ()") or DASH,
+                      p.license or DASH) for p in section.not_benchmarked)
+        blocks.append(Table(header, rows, (False, True, True, True, False)))
     blocks.append(_figure(charts["bump"], lang, end))
     return blocks
 

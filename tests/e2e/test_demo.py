@@ -16,10 +16,7 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -27,11 +24,11 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.report.i18n import t
+from tests.conftest import Demo as SessionDemo
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 HUB_DATA = ROOT / "data" / "demo" / "hub"
 DEMO_CONFIG = ROOT / "data" / "demo" / "radar.demo.toml"
 WEEK = "2026-W48"
@@ -42,41 +39,20 @@ FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "/usr/X11R6/lib/X11/f
              str(Path.home() / ".local/share/fonts"))
 
 
-@dataclass
-class Demo:
-    cwd: Path
-    env: dict[str, str]
-    stdout: str
-    seconds: float
-
+class Demo(SessionDemo):
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.cwd / "data" / "radar.duckdb"), read_only=True) as con:
+        with duckdb.connect(str(self.db), read_only=True) as con:
             return con.execute(query, params or []).fetchall()
 
     def report(self, lang: str) -> str:
         name = "report.md" if lang == "zh" else f"report.{lang}.md"
         return (self.cwd / "reports" / WEEK / name).read_text(encoding="utf-8")
 
-    def radar(self, *args: str, env: dict[str, str] | None = None, wrap: list[str] | None = None
-              ) -> subprocess.CompletedProcess:
-        return subprocess.run([*(wrap or []), str(BIN / "radar"), *args], cwd=self.cwd, env=env or self.env,
-                              capture_output=True, text=True, timeout=600)
-
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    cwd = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("RADAR_", "PREFECT_API", "PREFECT_PROFILE")) and k != "HF_ENDPOINT"}
-    env.update({"PREFECT_HOME": str(cwd / ".prefect"), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
-    run = Demo(cwd, env, "", 0.0)
-    started = time.perf_counter()
-    proc = run.radar("demo")
-    run.seconds = time.perf_counter() - started
-    print(f"\nradar demo took {run.seconds:.0f} s", file=sys.stderr)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    run.stdout = proc.stdout
-    return run
+def demo(demo_run: SessionDemo) -> Demo:
+    """The session's one ``radar demo`` run (tests/conftest.py), read through this module's helpers."""
+    return Demo(demo_run.cwd, demo_run.env, demo_run.stdout, demo_run.seconds)
 
 
 def _section(md: str, heading: str) -> tuple[str, str]:

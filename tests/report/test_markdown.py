@@ -82,22 +82,23 @@ def test_headline_numbers_match_the_rankings_table(report_db, report_dir, profil
     md = read(report_dir, "en")
     heading = next(line for line in md.splitlines() if line.startswith(f"### Profile {profile}:"))
     rows = table_after(md, heading)
-    expected = query(report_db, "SELECT rank, model_id, total_score, rank_change FROM rankings"
+    expected = query(report_db, "SELECT rank, model_id, total_score, rank_change, quality FROM rankings"
                      " WHERE as_of = ? AND profile = ? ORDER BY rank LIMIT 10", [LAST, profile])
     assert len(rows) == 10
-    for row, (rank, model_id, score, change) in zip(rows, expected):
+    for row, (rank, model_id, score, change, quality) in zip(rows, expected):
         assert row[0] == str(rank)
         assert row[2] == md_escape(model_id)
-        assert row[3] == f"{score:.3f}"
+        assert row[3] == ("—" if quality is None else f"{quality:.2f}")
+        assert row[4] == f"{score:.3f}"
         assert row[1] == ("new" if change is None else "=" if change == 0 else
                           f"▲{change}" if change > 0 else f"▼{-change}")
     conan = next(r for r in rows if r[2] == "TencentBAC/Conan-embedding-v1")
-    assert conan[5] == "cc-by-nc-4.0 · no commercial use"
+    assert conan[6] == "cc-by-nc-4.0 · no commercial use"
     xiaobu = next(r for r in rows if r[2] == "lier007/xiaobu-embedding-v2")
-    assert xiaobu[5] == "— · commercial use unknown"
+    assert xiaobu[6] == "— · commercial use unknown"
     pareto = {m for (m,) in query(report_db, "SELECT model_id FROM rankings WHERE as_of = ? AND profile = ?"
                                   " AND pareto AND rank <= 10", [LAST, profile])}
-    assert {md_escape(m) for m in pareto} == {r[2] for r in rows if r[6] == "★"}
+    assert {md_escape(m) for m in pareto} == {r[2] for r in rows if r[7] == "★"}
     assert "Not ranked: family copies: 1" in md
 
 
@@ -109,7 +110,7 @@ def test_tie_groups_show_the_ranks_they_span(report_db, report_dir):
     assert groups, "the fixture should contain ties"
     for _, lo, hi in groups:
         for rank in range(lo, min(hi, 10) + 1):
-            assert rows[rank - 1][4] == md_escape(f"#{lo}–#{hi}")
+            assert rows[rank - 1][5] == md_escape(f"#{lo}–#{hi}")
 
 
 def test_movers_match_download_trends(report_db, report_dir, rows):
@@ -241,7 +242,7 @@ def test_method_names_sources_dates_and_what_is_synthetic_or_estimated(report_di
     assert ("Estimated rather than measured (top 10 of the balanced profile): 处理速度 (speed): BAAI/bge-m3,"
             " Qwen/Qwen3-Embedding-0.6B,") in md
     assert "| balanced | 27% | 9% | 9% | 9% | 9% | 9% | 9% | 18% |" in md  # 3:1:1:1:1:1:1:2, as stored
-    assert "| rag | 23% |" in md and "| cpu-edge |" not in md  # 3 of 13 weight points; only the profiles used
+    assert "| rag | 17% |" in md and "| cpu-edge |" not in md  # 2 of 12 weight points; only the profiles used
     assert "| hub | nulled | 1 |" in md
     assert "radar report --week 2026-W34 --lang en" in md
 

@@ -65,9 +65,9 @@ class WarehouseBuilder:
 
     def meta(self, model_id: str, when: date = D0, **cols: Any) -> None:
         row = {"snapshot_date": when, "model_name": model_id, "model_id": model_id, "family_id": model_id,
-               "in_mteb_registry": True, "n_parameters": 100_000_000, "embed_dim": 768, "max_tokens": 512,
-               "license": "mit", "zero_shot_pct": 100, "public_training_code": None,
-               "public_training_data": None, "n_tasks_cmn": 31}
+               "meta_revision": "a" * 40, "in_mteb_registry": True, "n_parameters": 100_000_000, "embed_dim": 768,
+               "max_tokens": 512, "license": "mit", "zero_shot_pct": 100, "public_training_code": "false",
+               "public_training_data": "false", "n_tasks_cmn": 31}
         row.update(cols)
         self.cmteb_models.append(row)
 

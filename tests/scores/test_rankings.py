@@ -1,4 +1,5 @@
-"""Rankings: family de-duplication, gates, tie groups, the Pareto front, rank changes and their properties."""
+"""Rankings: quality first, unknown quality never placed, families, gates, budgets, tie groups, the Pareto front,
+rank changes and their properties."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import CRITERIA, Config, ConfigError, load_config
-from pipeline.criteria import load_inputs, model_facts, score_criteria
-from pipeline.rankings import pareto_front, rank_models, tie_groups
+from pipeline import facts
+from pipeline.config import CRITERIA, Config, ConfigError, Profile, load_config
+from pipeline.criteria import load_inputs, score_criteria
+from pipeline.rankings import bands, pareto_front, profile_quality, rank_models
 from tests.scores.helpers import WarehouseBuilder, day, rows, score
 from warehouse import db
 
@@ -72,22 +74,34 @@ def test_test_repositories_get_criteria_but_no_trends_no_ranking_and_move_no_rea
     assert flagged != _real_scores(_market(wh, cfg, "unflagged"))
 
 
-def test_models_with_too_little_known_data_are_not_ranked_where_the_profile_needs_it(
+def test_a_model_without_c_mteb_results_has_no_place_where_the_profile_weighs_quality(
         wh: WarehouseBuilder, cfg: Config):
     wh.snapshot(day(0), "a/evaluated", 1000)
-    wh.board("a/evaluated", 65.0)
+    wh.board("a/evaluated", 45.0)
     wh.meta("a/evaluated")
-    wh.snapshot(day(0), "a/unevaluated", 1000)
-    wh.snapshot(day(0), "a/metadata-only", 1000)
-    wh.meta("a/metadata-only")
-    s = score(wh.build(), day(0), cfg)
-    unevaluated = ranking(s)["a/unevaluated"]
-    assert unevaluated["status"] == "insufficient_data" and unevaluated["rank"] is None
-    assert unevaluated["coverage"] == pytest.approx(5 / 11)
-    assert unevaluated["missing"] == ["dimension", "fit", "performance", "training"]
-    assert ranking(s, "cpu-edge")["a/unevaluated"]["status"] == "insufficient_data"  # 8 of 12 < 0.7
-    assert ranking(s)["a/metadata-only"]["status"] == "insufficient_data"  # 7 of 11 known
-    assert ranking(s, "cpu-edge")["a/metadata-only"]["status"] == "ranked"  # 10 of 12 known
+    wh.snapshot(day(0), "a/popular", 10**7, likes=5000)  # everything known but its quality
+    wh.meta("a/popular", embed_dim=256, n_parameters=20_000_000)
+    wh.snapshot(day(0), "a/retrieval-only", 1000)
+    wh.board("a/retrieval-only", None, **dict.fromkeys(("reranking", "sts", "pair_classification",
+                                                         "classification", "clustering"), None), retrieval=80.0)
+    popularity = Profile("popularity", {"community": 1.0})
+    s = score(wh.build(), day(0), replace(cfg, profiles={**cfg.profiles, "popularity": popularity}))
+    for profile in ("balanced", "rag", "cpu-edge", "commercial"):
+        r = ranking(s, profile)
+        assert r["a/evaluated"]["rank"] == 1, profile
+        assert (r["a/popular"]["status"], r["a/popular"]["rank"]) == ("not_benchmarked", None), profile
+        assert r["a/retrieval-only"]["status"] == "not_benchmarked", profile  # Reranking unknown: not comparable
+    assert ranking(s, "popularity")["a/popular"]["rank"] == 1  # a profile that does not weigh quality ranks it
+
+
+def test_a_benchmarked_model_with_too_little_else_known_is_not_ranked(wh: WarehouseBuilder, cfg: Config):
+    wh.snapshot(day(0), "a/sparse", None, d30=None, params=None, likes=None, tags=None, formats=None,
+                license=None, library_name=None, last_modified=None)
+    wh.board("a/sparse", 60.0)
+    speedy = Profile("speedy", {"speed": 5.0, "performance": 1.0}, quality_first=False)
+    s = score(wh.build(), day(0), replace(cfg, profiles={"speedy": speedy}))
+    row = ranking(s, "speedy")["a/sparse"]
+    assert row["status"] == "insufficient_data" and row["coverage"] == pytest.approx(1 / 6)
 
 
 def test_the_commercial_profile_ranks_only_licences_that_allow_commercial_use(wh: WarehouseBuilder, cfg: Config):
@@ -103,11 +117,36 @@ def test_the_commercial_profile_ranks_only_licences_that_allow_commercial_use(wh
     assert all(r["status"] == "ranked" for r in ranking(s).values())
 
 
-def test_tie_groups_are_led_by_their_best_model_and_never_wider_than_the_tolerance():
+def test_bands_are_led_by_their_best_model_and_never_wider_than_the_tolerance():
     totals = np.array([0.900, 0.895, 0.8905, 0.885, 0.870])
-    assert tie_groups(totals, 0.01).tolist() == [1, 1, 1, 4, 5]  # chaining neighbours would give 1,1,1,1,5
-    assert tie_groups(totals, 0.0).tolist() == [1, 2, 3, 4, 5]
-    assert tie_groups(np.array([]), 0.01).tolist() == []
+    assert bands(totals, 0.01).tolist() == [1, 1, 1, 4, 5]  # chaining neighbours would give 1,1,1,1,5
+    assert bands(totals, 0.0).tolist() == [1, 2, 3, 4, 5]
+    assert bands(np.array([]), 0.01).tolist() == []
+
+
+def test_quality_comes_first_and_the_other_criteria_decide_only_within_the_tolerance(
+        wh: WarehouseBuilder, cfg: Config):
+    # An 80M model with 59 must not beat a 75 however small and popular it is (issue 12); within a point of
+    # each other, the cheaper and more popular model goes first.
+    wh.snapshot(day(0), "a/tiny-popular", 10**7, params=80_000_000, likes=5000)
+    wh.board("a/tiny-popular", 59.0)
+    wh.meta("a/tiny-popular", embed_dim=320)
+    wh.snapshot(day(0), "b/huge", 100, params=8_000_000_000, likes=1)
+    wh.board("b/huge", 75.0)
+    wh.meta("b/huge", embed_dim=4096)
+    wh.snapshot(day(0), "c/mid", 10**6, params=330_000_000, likes=500)
+    wh.board("c/mid", 74.5)
+    wh.meta("c/mid", embed_dim=1024)
+    s = score(wh.build(), day(0), cfg)
+    r = ranking(s)
+    assert [m for m, _ in sorted(((m, r[m]["rank"]) for m in r), key=lambda x: x[1])] == [
+        "c/mid", "b/huge", "a/tiny-popular"]
+    assert r["c/mid"]["quality_band"] == r["b/huge"]["quality_band"] == 1
+    assert r["a/tiny-popular"]["quality_band"] == 3
+    assert r["a/tiny-popular"]["total_score"] > r["b/huge"]["total_score"]  # the weighted sum alone would invert it
+    cpu = ranking(s, "cpu-edge")
+    assert (cpu["a/tiny-popular"]["rank"], cpu["b/huge"]["status"], cpu["c/mid"]["status"]) == (
+        1, "over_budget", "over_budget")
 
 
 def test_models_that_cannot_be_told_apart_share_a_tie_group(wh: WarehouseBuilder, cfg: Config):
@@ -141,12 +180,13 @@ def test_rank_change_compares_with_the_ranking_a_week_earlier(wh: WarehouseBuild
         wh.snapshot(day(7), model, 2000)
         wh.board(model, mean, when=day(7))
     wh.snapshot(day(7), "a/newcomer", 10)
+    wh.board("a/newcomer", 50.0, when=day(7))
     wh.meta("a/newcomer", when=day(7))
     s = score(wh.build(), day(7), cfg)
     r = ranking(s)
     assert (r["a/rising"]["rank_change"], r["a/falling"]["rank_change"]) == (1, -1)
-    newcomer = ranking(s, "cpu-edge")["a/newcomer"]  # ranked on cpu-edge, not on the list a week ago
-    assert newcomer["rank"] is not None and newcomer["rank_change"] is None
+    newcomer = r["a/newcomer"]  # ranked now, not on the list a week ago
+    assert newcomer["rank"] == 3 and newcomer["rank_change"] is None
 
 
 def test_a_rerun_replaces_the_dates_rows(wh: WarehouseBuilder, cfg: Config):
@@ -155,8 +195,8 @@ def test_a_rerun_replaces_the_dates_rows(wh: WarehouseBuilder, cfg: Config):
     score(path, day(9), cfg)
     score(path, day(9), cfg)
     counts = rows(path, "SELECT (SELECT count(*) FROM download_trends) AS t, (SELECT count(*) FROM rankings) AS r,"
-                        " (SELECT count(*) FROM criteria_scores) AS c")[0]
-    assert counts == {"t": 10, "r": 4, "c": 4 * 8}
+                        " (SELECT count(*) FROM criteria_scores) AS c, (SELECT count(*) FROM model_facts) AS f")[0]
+    assert counts == {"t": 10, "r": 4, "c": 4 * 8, "f": 1}
     runs = rows(path, "SELECT status, rows_written, details FROM runs WHERE flow = 'scores'")
     assert [r["status"] for r in runs] == ["completed", "completed"]
 
@@ -179,7 +219,8 @@ def cohort(schema: pl.Schema, models: list[dict[str, Any]]) -> pl.DataFrame:
              "lb_date": date(2025, 1, 1), "mean_task_type": m["mean"], "n_tasks": 31,
              **{t: m["mean"] for t in ("retrieval", "reranking", "sts", "pair_classification", "classification",
                                        "clustering")},
-             "hub_params": m["params"], "embed_dim": m["dim"], "downloads_30d": m["d30"], "likes": m["likes"],
+             "meta_revision": "a" * 40 if m["dim"] else None,
+             "hub_params": m["params"], "cm_embed_dim": m["dim"], "downloads_30d": m["d30"], "likes": m["likes"],
              "hub_license": m["license"], "tags": ["sentence-transformers"], "formats": ["safetensors"],
              "library_name": "sentence-transformers", "has_variant": False}
             for i, m in enumerate(models)]
@@ -202,22 +243,30 @@ quick = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCh
 
 def ranked(schema: pl.Schema, models: list[dict[str, Any]], cfg: Config) -> pl.DataFrame:
     inputs = cohort(schema, models)
-    scored = score_criteria(inputs, cfg.profiles, cfg.scores, date(2025, 1, 1))
+    known = facts.resolve(inputs)
+    scored = score_criteria(inputs, cfg.profiles, cfg.scores, date(2025, 1, 1), known)
     empty = pl.DataFrame(schema={"profile": pl.String, "model_id": pl.String, "previous_rank": pl.Int32})
-    return rank_models(scored, model_facts(inputs), empty, cfg.profiles, cfg.scores)
+    return rank_models(scored, known.join(inputs.select("model_id", "family_id"), on="model_id"), empty,
+                       cfg.profiles, cfg.scores, profile_quality(inputs, cfg.profiles))
 
 
 @quick
 @given(models=cohorts)
-def test_ranks_are_a_permutation_of_the_ranked_models(input_schema, cfg: Config, models):
+def test_ranks_are_a_permutation_and_never_put_a_model_over_a_clearly_better_one(input_schema, cfg: Config, models):
     out = ranked(input_schema, models, cfg)
-    for profile, part in out.partition_by("profile", as_dict=True).items():
-        ranks = part.filter(pl.col("status") == "ranked")["rank"].to_list()
-        assert sorted(ranks) == list(range(1, len(ranks) + 1)), profile
-        assert part.filter(pl.col("status") != "ranked")["rank"].null_count() == part.height - len(ranks)
-        totals = part.filter(pl.col("status") == "ranked").sort("rank")["total_score"].to_list()
-        assert totals == sorted(totals, reverse=True)
-        assert all(0 <= t <= 1 + 1e-9 for t in totals)
+    for (profile,), part in out.partition_by("profile", as_dict=True).items():
+        prof = cfg.profiles[profile]
+        placed = part.filter(pl.col("status") == "ranked").sort("rank")
+        assert placed["rank"].to_list() == list(range(1, placed.height + 1)), profile
+        assert part.filter(pl.col("status") != "ranked")["rank"].null_count() == part.height - placed.height
+        assert all(0 <= t <= 1 + 1e-9 for t in placed["total_score"])
+        assert placed["quality"].null_count() == 0  # every profile here weighs quality
+        quality = placed["quality"].to_list()
+        if prof.quality_first:
+            assert all(quality[j] <= quality[i] + prof.quality_tolerance + 1e-9
+                       for i in range(len(quality)) for j in range(i + 1, len(quality))), profile
+        else:
+            assert placed["total_score"].to_list() == sorted(placed["total_score"], reverse=True)
 
 
 @quick
@@ -247,6 +296,9 @@ def test_weights_that_sum_to_zero_are_rejected_with_the_key(tmp_path_factory, we
     ("weights = { quality = 1 }", r"profiles\.mine\.weights\.quality: unknown criterion"),
     ("weights = { speed = 1 }\ntask_weights = { Retrieveal = 1 }", r"task_weights\.Retrieveal: unknown task type"),
     ("weights = { speed = 1 }\ncontext_weight = 2", r"profiles\.mine\.context_weight: must be between 0 and 1"),
+    ("weights = { speed = 1 }\nchunk_tokens = 0", r"profiles\.mine\.chunk_tokens: must be between"),
+    ("weights = { speed = 1 }\nquality_tolerance = -1", r"profiles\.mine\.quality_tolerance: must be between"),
+    ("weights = { speed = 1 }\nmax_params = 0", r"profiles\.mine\.max_params: must be a positive"),
 ])
 def test_bad_profiles_fail_fast_naming_the_key(tmp_path: Path, body: str, message: str):
     path = tmp_path / "radar.toml"

@@ -16,7 +16,8 @@ from warehouse import db
 
 @pytest.fixture
 def scored(wh: WarehouseBuilder, cfg: Config) -> Path:
-    """Five evaluated models of different size, dimension and licence, one unevaluated, one quantized copy."""
+    """Five evaluated models of different size, dimension and licence (org/large, org/base and org/small are
+    sizes of one series), two without C-MTEB results, one quantized copy."""
     models = [
         ("org/large", 72.0, 1024, 335_000_000, "mit"),
         ("org/base", 68.0, 768, 110_000_000, "apache-2.0"),
@@ -45,23 +46,42 @@ def top(path: Path, cfg: Config, fmt: str = "json", **kw):
 
 
 def test_the_shortlist_lists_ranked_models_in_order_with_criteria_and_reasons(scored: Path, cfg: Config):
-    out = top(scored, cfg)
+    out = top(scored, cfg, all_sizes=True)
     ids = [m["model_id"] for m in out["models"]]
     assert "x/large-gguf" not in ids and "org/unevaluated" not in ids
     assert [m["rank"] for m in out["models"]] == list(range(1, len(ids) + 1))
-    assert out["counts"]["family_duplicate"] == 1 and out["counts"]["insufficient_data"] == 2
+    assert out["counts"]["family_duplicate"] == 1 and out["counts"]["not_benchmarked"] == 2
     first, second = out["models"][0], out["models"][1]
     assert set(first["criteria"]) == {"performance", "speed", "dimension", "fit", "training", "scalability",
                                       "compatibility", "community"}
     assert first["criteria"]["fit"]["name_zh"] == "适用性"
     assert sum(c["contribution"] or 0 for c in first["criteria"].values()) == pytest.approx(first["total_score"])
-    assert any(r.startswith(f"ahead of #2 {second['model_id']} on ") for r in first["reasons"])
-    assert any(r.startswith(f"behind #1 {first['model_id']} on ") for r in second["reasons"])
-    assert out["missing_policy"] == "renormalise" and out["weights"]["fit"] == 4
+    assert any(r.startswith(f"ahead of #2 {second['model_id']} on quality: a higher band") for r in first["reasons"])
+    assert any(r.startswith(f"behind #1 {first['model_id']} on quality: a lower band") for r in second["reasons"])
+    assert out["missing_policy"] == "quartile" and out["weights"]["fit"] == 4 and out["quality_first"]
+
+
+def test_one_row_per_model_series_with_its_other_sizes_beside_it(scored: Path, cfg: Config):
+    out = top(scored, cfg)
+    series = [m["series_id"] for m in out["models"]]
+    assert len(series) == len(set(series))
+    large = next(m for m in out["models"] if m["model_id"] == "org/large")
+    assert [o["model_id"] for o in large["other_sizes"]] == ["org/base", "org/small"]
+    assert any(r.startswith("other sizes: org/base (#") for r in large["reasons"])
+    assert {"org/base", "org/small"}.isdisjoint(m["model_id"] for m in out["models"])
+    every = top(scored, cfg, all_sizes=True)
+    assert {"org/large", "org/base", "org/small"} <= {m["model_id"] for m in every["models"]}
+
+
+def test_popular_models_without_c_mteb_results_are_listed_apart(scored: Path, cfg: Config):
+    out = top(scored, cfg)
+    assert {p["model_id"] for p in out["not_benchmarked"]} == {"org/unevaluated", "org/unbenchmarked"}
+    text = top(scored, cfg, fmt="table")
+    assert "Popular, not benchmarked" in text and "org/unevaluated" in text.split("Popular, not benchmarked")[1]
 
 
 def test_filters_keep_only_models_known_to_pass_and_count_the_rest(scored: Path, cfg: Config):
-    out = top(scored, cfg, max_dim=768, max_params=parse_size("200M"), license="permissive")
+    out = top(scored, cfg, max_dim=768, max_params=parse_size("200M"), license="permissive", all_sizes=True)
     assert {m["model_id"] for m in out["models"]} == {"org/base", "org/small"}
     counts = out["counts"]
     assert (counts["dim_over"], counts["dim_unknown"]) == (1, 1)
@@ -72,11 +92,13 @@ def test_filters_keep_only_models_known_to_pass_and_count_the_rest(scored: Path,
 
 def test_the_table_shows_places_facts_reasons_and_what_was_left_out(scored: Path, cfg: Config):
     text = top(scored, cfg, fmt="table", max_dim=768, n=2)
-    assert "profile rag" in text and f"as of {day(0)}" in text and "missing data: renormalise" in text
+    assert "profile rag" in text and f"as of {day(0)}" in text and "missing data: quartile" in text
+    assert "ranked by quality first (bands of 1 C-MTEB point)" in text
     assert re.search(r"│ org/base[ ★]", text) and not re.search(r"│ org/large[ ★]", text)
     assert "behind #1 org/large on" in text  # reasons compare with neighbours in the whole ranking
-    assert "dim > 768: 1 left out, unknown dim: 1" in text
-    assert "1 family copies" in text
+    flat = " ".join(text.split())  # the footer wraps at the terminal's width
+    assert "dim > 768: 1 left out, unknown dim: 1" in flat
+    assert "1 family copies" in flat and "2 without C-MTEB results" in flat
 
 
 def test_each_model_shows_its_smoke_test_and_not_available_is_not_a_failure(wh: WarehouseBuilder, cfg: Config):
@@ -113,11 +135,11 @@ def test_a_banner_says_when_the_hub_numbers_behind_the_ranking_are_synthetic(sco
 
 
 def test_unknown_criteria_and_estimates_are_named_in_the_reasons(scored: Path, cfg: Config):
-    out = top(scored, cfg, profile="cpu-edge")
-    unbenchmarked = next(m for m in out["models"] if m["model_id"] == "org/unbenchmarked")
-    assert "unknown: performance, fit (weight shared out)" in unbenchmarked["reasons"]
-    assert any(r.startswith("estimated: speed (estimate from the parameter count)") for r in unbenchmarked["reasons"])
-    assert "org/unevaluated" not in {m["model_id"] for m in out["models"]}
+    out = top(scored, cfg, all_sizes=True)
+    nodim = next(m for m in out["models"] if m["model_id"] == "org/nodim")
+    assert "unknown: dimension (lower-quartile score)" in nodim["reasons"]
+    assert any(r.startswith("estimated: speed (estimate from the compute parameters)") for r in nodim["reasons"])
+    assert nodim["criteria"]["dimension"]["missing"] and nodim["criteria"]["dimension"]["score"] > 0
 
 
 @pytest.mark.parametrize(("kw", "error", "message"), [

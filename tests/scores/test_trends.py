@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.trends import SPIKE_Z, compute_trends, load_history
+from pipeline.trends import MIN_BASELINE_WEEKS, SPIKE_Z, compute_trends, load_history
 from tests.scores.helpers import WarehouseBuilder, day, rows, score
 from warehouse import db
 
@@ -46,7 +46,7 @@ def test_a_jump_in_all_time_downloads_is_counted_and_flagged_as_a_spike(wh: Ware
     assert row["downloads_7d"] == 600 + 50_100
     assert row["wow_growth"] == pytest.approx((50_700 - 700) / 700)
     assert row["robust_z"] > SPIKE_Z and row["anomaly"] == "spike"
-    assert row["momentum"] == "rising"
+    assert row["momentum"] == "rising"  # what the week shows; the flag says it may be a burst
 
 
 def test_a_model_missing_for_a_week_has_its_downloads_spread_over_the_gap(wh: WarehouseBuilder):
@@ -126,7 +126,8 @@ def test_a_snapshot_without_all_time_downloads_keeps_its_row_and_the_next_interv
 
 
 @pytest.mark.parametrize(("after", "checked", "label"), [
-    (100, 57, "steady"), (200, 57, "rising"), (40, 57, "cooling"), (0, 64, "fading"),
+    (100, 57, "steady"), (150, 57, "rising"), (200, 57, "rising"), (200, 64, "rising"), (40, 57, "cooling"),
+    (0, 64, "fading"),
 ])
 def test_momentum_follows_the_documented_thresholds(wh: WarehouseBuilder, after: int, checked: int, label: str):
     total = 100_000
@@ -185,3 +186,46 @@ def test_a_history_without_any_all_time_count_still_gives_rows(wh: WarehouseBuil
     t = trends(wh.build(), day(0), day(0))
     row = t["a/countless", day(0)]
     assert (row["downloads_7d"], row["momentum"], row["rank"], row["downloads_30d"]) == (None, None, 1, 5)
+
+
+def weekly(wh: WarehouseBuilder, model: str, weeks: list[int], start: int = 100_000) -> None:
+    """Weekly snapshots with the given downloads per week."""
+    total = start
+    for n, downloads in enumerate(weeks):
+        total += downloads if n else 0
+        wh.snapshot(day(7 * n), model, total)
+
+
+def test_a_one_week_burst_is_flagged_and_moves_momentum_neither_up_nor_down_later(wh: WarehouseBuilder):
+    # The demo's planted case (xiaobu-embedding-v2, 2026-10-12): a week at 25x, then back to normal.
+    weeks = [0, 2000, 2000, 2000, 2000, 2000, 50_000, 2000, 2000, 2000, 2000, 2000, 2000]
+    weekly(wh, "a/burst", weeks)
+    t = trends(wh.build(), day(0), day(7 * 12))
+    burst = t["a/burst", day(42)]
+    assert burst["anomaly"] == "spike" and burst["robust_z"] > SPIKE_Z
+    # Week by week as the flow computes them: on the burst, its week rises (and is flagged); once the week after
+    # falls back it is a burst, cleaned out, so nothing fades when it leaves the 4-week average.
+    path = wh.path
+    labels = [trends(path, day(7 * n), day(7 * n))["a/burst", day(7 * n)]["momentum"] for n in range(5, 13)]
+    assert labels == ["steady", "rising", "steady", "steady", "steady", "steady", "steady", "steady"]
+    assert t["a/burst", day(56)]["ma_4w"] > 10_000  # the stored average keeps what really happened
+
+
+def test_a_lasting_jump_is_growth_once_the_next_week_confirms_it(wh: WarehouseBuilder):
+    weeks = [0, 2000, 2000, 2000, 2000, 2000, 6000, 6000, 6000, 6000]
+    weekly(wh, "a/jump", weeks)
+    t = trends(wh.build(), day(0), day(63))
+    assert t["a/jump", day(42)]["anomaly"] == "spike"
+    assert [t["a/jump", day(7 * n)]["momentum"] for n in (6, 7, 8)] == ["rising"] * 3  # never cleaned away
+
+
+@pytest.mark.parametrize(("known_weeks", "flagged"), [(MIN_BASELINE_WEEKS - 1, False), (MIN_BASELINE_WEEKS, True),
+                                                      (5, True)])
+def test_the_spike_test_uses_the_baseline_weeks_that_exist_down_to_a_minimum(
+        wh: WarehouseBuilder, known_weeks: int, flagged: bool):
+    # The first snapshot has no interval before it, so n weekly snapshots give n - 1 known weeks.
+    weekly(wh, "a/short", [0] + [2000] * known_weeks + [50_000])
+    last = day(7 * (known_weeks + 1))
+    row = trends(wh.build(), last, last)["a/short", last]
+    assert (row["anomaly"] == "spike") is flagged
+    assert (row["robust_z"] is None) is (known_weeks < MIN_BASELINE_WEEKS)
