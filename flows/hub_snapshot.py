@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows.common import day, recorded_run, settings, writer_slot
+from flows.common import day, log_issues, recorded_run, settings, writer_slot
 from flows.notify import notify_failure
 from pipeline.config import HubConfig
 from pipeline.families import assign_families
@@ -43,11 +43,7 @@ def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
     }
     with writer_slot():
         write_hub_snapshot(db, record, rows, families, issues)
-    logger = get_run_logger()
-    for issue in issues[:20]:
-        logger.warning("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
-    if len(issues) > 20:
-        logger.warning("... and %d more issues; see the data_issues table", len(issues) - 20)
+    log_issues("Hub", record.snapshot_date, issues)
     return record
 
 

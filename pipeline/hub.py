@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline import progress
 from pipeline.config import EXPAND_FIELDS, HubConfig, HubQuery
 from pipeline.issues import DataIssue
 from warehouse.redact import redact
@@ -128,7 +129,7 @@ def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool 
     """Run every configured query and union the results by model id."""
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     out = HubFetch()
-    for query in cfg.queries:
+    for query in progress.track(cfg.queries, "Hub queries", detail=lambda q: q.name):
         items, pages, retries = run_query(endpoint, query, cfg, token, sleep)
         out.pages += pages
         out.query_retries += retries
