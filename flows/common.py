@@ -39,9 +39,13 @@ ISSUES_LISTED = 20
 """Bad records listed one by one at INFO (shown with ``--verbose``); all of them are in ``data_issues``."""
 
 
+ISSUE_ACTIONS = {"kept": "{n} records kept with problems", "nulled": "{n} fields nulled",
+                 "rejected": "{n} records rejected"}
+
+
 def log_issues(source: str, when: date, issues: Sequence[DataIssue]) -> None:
-    """One warning for a run's bad records ("10 C-MTEB records kept with problems on ..."), the first few
-    records at INFO: the same ten warnings on every snapshot said nothing the count does not."""
+    """One warning for a run's bad records ("C-MTEB 2026-08-31: 10 records kept with problems; see
+    data_issues"), the first few records at INFO: ten identical warnings per snapshot said no more."""
     logger = get_run_logger()
     for issue in issues[:ISSUES_LISTED]:
         logger.info("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
@@ -50,11 +54,8 @@ def log_issues(source: str, when: date, issues: Sequence[DataIssue]) -> None:
     if not issues:
         return
     actions = Counter(issue.action for issue in issues)
-    if len(actions) == 1:
-        what = f"{len(issues)} {source} records {next(iter(actions))} with problems"
-    else:
-        what = f"{len(issues)} {source} records with problems ({', '.join(f'{n} {a}' for a, n in sorted(actions.items()))})"
-    logger.warning("%s on %s, see data_issues", what, when)
+    parts = [ISSUE_ACTIONS.get(action, "{n} " + action).format(n=n) for action, n in sorted(actions.items())]
+    logger.warning("%s %s: %s; see data_issues", source, when, ", ".join(parts))
 
 
 @contextmanager
