@@ -399,7 +399,7 @@ def import_cmd(
     if not (directory / "manifest.json").is_file():
         raise UsageError(f"DIRECTORY: {directory} is not a `radar export` folder (no manifest.json)")
     if c.db.exists():
-        raise UsageError(f"{c.db_label}: {c.db} exists; import never overwrites a warehouse, choose a new path")
+        raise UsageError(f"{c.db_label}: {c.db} already exists; import never overwrites a warehouse, choose a new path")
     usage.folder_to_write(c.db.parent, c.db_label)
     summary = import_parquet(directory, c.db)
     out.print(Text(f"imported {summary['tables']} tables, {summary['rows']} rows into {c.db.resolve()}"))
