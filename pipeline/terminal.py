@@ -78,11 +78,13 @@ def listener_for(console: Console) -> RichProgress | PlainProgress:
 
 
 class _Count(ProgressColumn):
-    """``3/14``, or ``3`` while the total is unknown."""
+    """``3/14``; for a step of unknown size, the units done so far (nothing for a plain spinner)."""
 
     def render(self, task: Task) -> Text:
-        done = int(task.completed)
-        return Text(f"{done}/{int(task.total)}" if task.total is not None else (str(done) if done else ""))
+        if task.fields.get("unknown"):
+            done = int(task.fields.get("count", task.completed))
+            return Text(str(done) if done else "")
+        return Text(f"{int(task.completed)}/{int(task.total or 0)}")
 
 
 class RichProgress:
@@ -105,7 +107,7 @@ class RichProgress:
                     redirect_stdout=False, redirect_stderr=False)
                 self._progress.start()
             self._open += 1
-            return self._progress.add_task(printable(label), total=total, detail=""), top, label
+            return self._progress.add_task(printable(label), total=total, detail="", unknown=total is None), top, label
 
     def advance(self, handle: tuple[Any, bool, str], steps: int, detail: str) -> None:
         progress = self._progress
@@ -127,7 +129,7 @@ class RichProgress:
                 progress.update(task, description=f"{printable(label)} (failed)")
             else:
                 total = info.total if info.total is not None else max(int(info.completed), 1)
-                progress.update(task, total=total, completed=total, detail="")
+                progress.update(task, total=total, completed=total, detail="", count=int(info.completed))
             progress.stop()
             self._progress = None
 
