@@ -110,10 +110,16 @@ class Runner(str, Enum):
 FORMAT_HELP = "table (rounded, for reading), csv or json (exact values, for scripts)."
 
 
-def emit(columns: list[str], rows: list[list[Any]], fmt: Fmt, title: str | None = None, null: str = "NULL") -> None:
-    """Print rows on stdout in ``fmt``: a table sized for the terminal (or widened for a file), csv or json."""
-    text = render(columns, rows, fmt.value, width=out.width if out.is_terminal else None, title=title,
-                  null=null, color=out.is_terminal)
+SUMMARY_WIDTH = 120
+"""Summary tables sent to a file or pipe wrap at this width (data tables widen instead: ids are never cut)."""
+
+
+def emit(columns: list[str], rows: list[list[Any]], fmt: Fmt, title: str | None = None, null: str = "NULL",
+         summary: bool = False) -> None:
+    """Print rows on stdout in ``fmt``: a table sized for the terminal (widened for a file, or wrapped at
+    :data:`SUMMARY_WIDTH` for a summary), csv or json."""
+    width = out.width if out.is_terminal else SUMMARY_WIDTH if summary else None
+    text = render(columns, rows, fmt.value, width=width, title=title, null=null, color=out.is_terminal)
     sys.stdout.write(text)
     sys.stdout.flush()
 
@@ -134,7 +140,8 @@ def demo(ctx: typer.Context,
     if fmt is not Fmt.table:
         emit_result(summary, fmt)
         return
-    emit(["step", "result"], demo_rows(summary), fmt, title=f"Demo finished in {time.perf_counter() - started:.0f} s")
+    emit(["step", "result"], demo_rows(summary), fmt, title=f"Demo finished in {time.perf_counter() - started:.0f} s",
+         summary=True)
     out.print(Text(f"Warehouse: {c.db.resolve()}"))
     for path in summary.get("reports", []):
         if path.endswith(".html"):
@@ -192,13 +199,13 @@ def run(
 
             result = weekly_report(**common)
     if step is Step.smoke:
-        from pipeline.summaries import SMOKE_COLUMNS, smoke_rows
+        from pipeline.summaries import SMOKE_COLUMNS, SMOKE_HEADERS, smoke_rows
 
         models = smoke_rows(c.db, result["run_id"])
         if fmt is not Fmt.table:
             emit_result({**result, "models": [dict(zip(SMOKE_COLUMNS, m)) for m in models]}, fmt)
             return
-        emit(SMOKE_COLUMNS, [m[:-1] + [_cut(m[-1])] for m in models], fmt, title="Smoke tests", null="")
+        emit(SMOKE_HEADERS, [m[:-1] + [_cut(m[-1])] for m in models], fmt, title="Smoke tests", null="", summary=True)
     emit_result(result, fmt, title=STEP_LABELS[step])
 
 
@@ -250,10 +257,10 @@ def emit_result(result: dict[str, Any], fmt: Fmt, title: str | None = None) -> N
         return
     rows = result_rows(result) if fmt is Fmt.table else [
         [k, json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else v] for k, v in result.items()]
-    emit(["field", "value"], rows, fmt, title=title, null="-")
+    emit(["field", "value"], rows, fmt, title=title, null="-", summary=True)
 
 
-def _cut(text: str | None, limit: int = 90) -> str | None:
+def _cut(text: str | None, limit: int = 40) -> str | None:
     """A long error message shortened for the table (``--format json`` has it whole)."""
     return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
 

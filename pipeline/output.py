@@ -81,8 +81,7 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: i
         table.add_column(Text(printable(str(name))), justify="right" if right else "left", overflow="fold")
     for row in rows:
         table.add_row(*(Text(display(v, null)) for v in row))
-    probe = Console(file=io.StringIO(), width=100_000)
-    natural = probe.measure(table).maximum
+    natural = Console(file=io.StringIO(), width=100_000).measure(table).maximum
     if width is not None and natural > width:
         table.show_lines = True
     buffer = io.StringIO()

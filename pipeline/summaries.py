@@ -14,12 +14,16 @@ from pipeline.output import display
 from warehouse import db
 
 SMOKE_COLUMNS = ["model_id", "status", "failure_class", "sentences_per_second", "embedding_dim", "error"]
+SMOKE_HEADERS = ["model", "status", "failure", "sentences/s", "dim", "error"]
+"""The same columns, short enough that a model id keeps its line in a 120-column table."""
+NESTED_NOISE = ("run_id", "seconds")
+"""Left out of a nested result's line: ids and timings are in ``runs`` and ``--format json``."""
 
 
 def brief(value: Any, depth: int = 0) -> str:
     """A nested result as one line: ``cpack2023: models 251, full_mean 18; leaderboard: ...``."""
     if isinstance(value, dict):
-        items = [(k, v) for k, v in value.items() if v not in (None, {}, []) and k != "run_id"]
+        items = [(k, v) for k, v in value.items() if v not in (None, {}, []) and k not in NESTED_NOISE]
         if depth == 0:
             return "; ".join(f"{k}: {brief(v, 1)}" for k, v in items)
         return ", ".join(f"{k} {brief(v, depth + 1)}" for k, v in items)
