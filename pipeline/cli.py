@@ -485,7 +485,8 @@ def main(argv: list[str] | None = None) -> None:
         from warehouse.redact import redact
 
         status, line = describe(exc)
-        err.print(Text("error: ", style="bold red") + Text(redact(line)), soft_wrap=True)
+        if line:  # empty: the help was shown instead (no arguments at all)
+            err.print(Text("error: ", style="bold red") + Text(redact(line)), soft_wrap=True)
         sys.exit(status)
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -502,7 +503,7 @@ def describe(exc: BaseException) -> tuple[int, str]:
         context = getattr(exc, "ctx", None)
         where = f"{context.command_path}: " if context is not None else "radar: "
         message = " ".join(exc.format_message().replace("Value error, ", "").split())
-        return getattr(exc, "exit_code", 2), f"{where}{message} (see --help)"
+        return getattr(exc, "exit_code", 2), f"{where}{message} (see --help)" if message else ""
     if isinstance(exc, (UsageError, ConfigError)):
         return 2, text
     if type(exc).__name__ in ONE_LINE_ERRORS:

@@ -33,6 +33,12 @@ QUIET_ENV = {
 """Set (unless the user set them) before the libraries are imported, in this process and its children."""
 
 
+PREFECT_STATE_LINES = ("Finished in state", "Beginning flow run", "Beginning subflow run",
+                       "Task run failed with exception", "Encountered exception during execution")
+"""Prefect's per-run state messages: quiet mode drops them (at any level); the failure itself is the CLI's
+last line, and the flow's own one-line error stays."""
+
+
 def configure(console: Console, verbose: bool, debug: bool) -> None:
     """Route every log record to ``console`` at the chosen detail; silence tqdm unless verbose."""
     if not (verbose or debug):
@@ -65,6 +71,8 @@ class ConsoleLog(logging.Handler):
                 text = "\n".join(printable(line) for line in redact(self.format(record)).splitlines())
             else:
                 lines = record.getMessage().strip().splitlines() or [""]
+                if record.name.startswith("prefect") and lines[0].startswith(PREFECT_STATE_LINES):
+                    return
                 text = printable(redact(f"{record.levelname.lower()}: {lines[0].strip()}"))
             style = "red" if record.levelno >= logging.ERROR else "yellow" if record.levelno >= logging.WARNING else None
             self.console.print(Text(text, style=style or ""), soft_wrap=True)

@@ -86,5 +86,6 @@ def test_the_same_environment_does_notify_when_real_work_fails(listener, tmp_pat
     ran = radar("run", "report", env={"RADAR_DB": str(db), "RADAR_WEBHOOK_URL": listener.url}, cwd=tmp_path)
     assert ran.code == 1 and ran.prefect
     assert "holds no snapshots or rankings" in ran.error_lines[-1]
+    assert len(ran.error_lines) <= 3 and "Finished in state" not in ran.stderr  # quiet: no Prefect state lines
     assert len(listener.messages) == 1 and listener.messages[0]["flow"] == "weekly_report"
     assert _runs(db) == 1
