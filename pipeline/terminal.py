@@ -96,15 +96,18 @@ class _Count(ProgressColumn):
 
 
 class RichProgress:
-    """One rich progress display per top-level step; nested steps are extra rows while they run."""
+    """One rich progress display per top-level step; nested steps are extra rows while they run.
+
+    A nested step can end after its top-level step (a generator closed late, after an exception): its handle
+    then belongs to a display already stopped, and is ignored.
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self._lock = threading.Lock()
         self._progress: Progress | None = None
-        self._open = 0
 
-    def begin(self, label: str, total: int | None) -> tuple[Any, bool, str]:
+    def begin(self, label: str, total: int | None) -> tuple[Progress, Any, bool, str]:
         with self._lock:
             top = self._progress is None
             if top:
@@ -114,21 +117,19 @@ class RichProgress:
                     TimeElapsedColumn(), console=self.console, transient=False,
                     redirect_stdout=False, redirect_stderr=False)
                 self._progress.start()
-            self._open += 1
-            return self._progress.add_task(printable(label), total=total, detail="", unknown=total is None), top, label
+            task = self._progress.add_task(printable(label), total=total, detail="", unknown=total is None)
+            return self._progress, task, top, label
 
-    def advance(self, handle: tuple[Any, bool, str], steps: int, detail: str) -> None:
-        progress = self._progress
-        if progress is not None:
-            progress.update(handle[0], advance=steps, detail=printable(detail))
+    def advance(self, handle: tuple[Progress, Any, bool, str], steps: int, detail: str) -> None:
+        progress, task, _, _ = handle
+        if progress is self._progress:
+            progress.update(task, advance=steps, detail=printable(detail))
 
-    def end(self, handle: tuple[Any, bool, str], failed: bool) -> None:
-        task, top, label = handle
+    def end(self, handle: tuple[Progress, Any, bool, str], failed: bool) -> None:
+        progress, task, top, label = handle
         with self._lock:
-            progress = self._progress
-            if progress is None:
+            if progress is not self._progress:
                 return
-            self._open -= 1
             if not top:
                 progress.remove_task(task)
                 return
@@ -148,13 +149,15 @@ class PlainProgress:
     def __init__(self, console: Console) -> None:
         self.console = console
         self._lock = threading.Lock()
-        self._depth = 0
+        self._open = 0
+        self._generation = 0
+        """Bumped when a top-level step ends: nested handles still open then are stale (see RichProgress)."""
 
     def begin(self, label: str, total: int | None) -> dict[str, Any]:
         with self._lock:
-            self._depth += 1
-            return {"label": label, "total": total, "done": 0, "top": self._depth == 1,
-                    "started": time.monotonic()}
+            self._open += 1
+            return {"label": label, "total": total, "done": 0, "top": self._open == 1,
+                    "generation": self._generation, "started": time.monotonic()}
 
     def advance(self, handle: dict[str, Any], steps: int, detail: str) -> None:
         handle["done"] += steps
@@ -163,7 +166,12 @@ class PlainProgress:
 
     def end(self, handle: dict[str, Any], failed: bool) -> None:
         with self._lock:
-            self._depth -= 1
+            if handle["generation"] != self._generation:
+                return
+            self._open -= 1
+            if handle["top"]:
+                self._open = 0
+                self._generation += 1
         if handle["top"]:
             seconds = time.monotonic() - handle["started"]
             self._say(f"{'✗' if failed else '✓'} {handle['label']}{' failed' if failed else ''} ({seconds:.0f} s)")

@@ -71,3 +71,25 @@ def test_the_live_display_survives_nesting_threads_and_hostile_text():
     shown = buffer.getvalue()
     assert "8/8" in shown and "Smoke tests" in shown
     assert "\x1b[31m model" not in shown and "\\u001b[31m model" in shown
+
+
+@pytest.mark.parametrize("listener", [PlainProgress, lambda c: RichProgress(Console(file=c.file, force_terminal=True, width=200))])
+def test_a_nested_step_closed_after_its_parent_does_not_confuse_the_next_step(listener):
+    """A ``track`` generator abandoned by an exception is closed whenever Python collects it, possibly after
+    the top-level step ended: the next top-level step must still be shown as one."""
+    buffer = io.StringIO()
+    shown = listener(Console(file=buffer, width=200))
+    with progress.listening(shown):
+        abandoned = progress.track(range(3), "Hub queries")
+        with pytest.raises(RuntimeError):
+            with progress.step("Hub snapshot"):
+                for _ in abandoned:
+                    raise RuntimeError("Hub gone")
+        abandoned.close()
+        with progress.step("Next", total=1) as step:
+            step.advance(detail="done")
+    if isinstance(shown, PlainProgress):
+        assert buffer.getvalue().splitlines()[-2:] == ["  Next 1/1 done", buffer.getvalue().splitlines()[-1]]
+        assert buffer.getvalue().splitlines()[-1].startswith("✓ Next (")
+    else:
+        assert "Hub snapshot (failed)" in buffer.getvalue() and "1/1" in buffer.getvalue().rsplit("Next", 1)[1]
