@@ -23,7 +23,7 @@ class UsageError(ValueError):
 def warehouse_to_read(path: Path, label: str) -> Path:
     """An existing DuckDB file, for commands that only read (or extend) a warehouse."""
     if not path.exists():
-        raise UsageError(f"{label}: no warehouse at {path}; run `radar demo` or `radar run` first, or pass --db")
+        raise UsageError(f"{label}: no warehouse at {path}; run `radar demo` or `radar run` first")
     return _duckdb_file(path, label)
 
 
