@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from prefect import get_client, get_run_logger
@@ -13,6 +14,8 @@ from prefect.context import FlowRunContext, TaskRunContext
 from prefect.exceptions import ObjectNotFound
 
 from pipeline.config import Config, load_config
+from pipeline.dates import snapshot_date
+from pipeline.issues import DataIssue
 from warehouse import db as warehouse_db
 from warehouse.redact import redact
 from warehouse.runs import RunRecord, fail_run, finish_run, start_run
@@ -28,10 +31,31 @@ def settings(config_path: str | None, db_path: str | None) -> tuple[Config, Path
 
 
 def day(value: str | date | None) -> date:
-    """A snapshot date: ISO string, date, or today (UTC)."""
-    if value is None:
-        return datetime.now(UTC).date()
-    return value if isinstance(value, date) else date.fromisoformat(value)
+    """A snapshot date: ISO string, date, or today (UTC); refused outside the window of pipeline.dates."""
+    return snapshot_date(value, "snapshot_date")
+
+
+ISSUES_LISTED = 20
+"""Bad records listed one by one at INFO (shown with ``--verbose``); all of them are in ``data_issues``."""
+
+
+ISSUE_ACTIONS = {"kept": "{n} records kept with problems", "nulled": "{n} fields nulled",
+                 "rejected": "{n} records rejected"}
+
+
+def log_issues(source: str, when: date, issues: Sequence[DataIssue]) -> None:
+    """One warning for a run's bad records ("C-MTEB 2026-08-31: 10 records kept with problems; see
+    data_issues"), the first few records at INFO: ten identical warnings per snapshot said no more."""
+    logger = get_run_logger()
+    for issue in issues[:ISSUES_LISTED]:
+        logger.info("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
+    if len(issues) > ISSUES_LISTED:
+        logger.info("... and %d more", len(issues) - ISSUES_LISTED)
+    if not issues:
+        return
+    actions = Counter(issue.action for issue in issues)
+    parts = [ISSUE_ACTIONS.get(action, "{n} " + action).format(n=n) for action, n in sorted(actions.items())]
+    logger.warning("%s %s: %s; see data_issues", source, when, ", ".join(parts))
 
 
 @contextmanager

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline import progress
 from pipeline.config import Config, load_config
-from pipeline.smoke.result import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data" / "demo"
@@ -39,26 +39,22 @@ def demo_replay_data(cfg: Config | None = None):
     return data
 
 
-def smoke_line(summary: dict[str, Any]) -> str:
-    """``13 models as of 2026-11-26: 2 passed, 4 failed, 6 not available, 1 refused, 0 skipped (...)``."""
-    counts = ", ".join(f"{summary[s]} {'not available' if s == 'unavailable' else s}" for s in STATUSES)
-    return (f"{summary['models']} models as of {summary['snapshot_date']}: {counts}"
-            f" ({summary['tested']} downloaded and run, {summary['already_tested']} already tested earlier)")
+def run_demo(db_path: str | None = None, config_path: str | None = None) -> dict[str, Any]:
+    """Replay every recorded date through the pipeline; returns what each step did and where the results are.
 
-
-def run_demo(db_path: str | None = None, config_path: str | None = None, progress: Any = None) -> dict[str, Any]:
-    """Replay every recorded date through the pipeline; returns where the results are."""
+    Progress is reported through :mod:`pipeline.progress` (the CLI shows it); nothing is printed here.
+    """
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from pipeline.replay_hub import ReplayHub
 
-    say = progress.print if progress is not None else print
     cfg = load_config(config_path or DEMO_CONFIG)
     db = db_path or str(cfg.db)
     config_path = str(config_path or DEMO_CONFIG)
-    say("Preparing the replay Hub (building the tiny test models on first use) ...")
-    data = demo_replay_data(cfg)
+    with progress.step("Preparing the replay Hub"):
+        data = demo_replay_data(cfg)
     dates = data.dates
+    replayed = []
     with ReplayHub(data, port=0) as hub, temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         os.environ["HF_ENDPOINT"] = hub.url
         from flows.hub_snapshot import hub_snapshot
@@ -67,22 +63,23 @@ def run_demo(db_path: str | None = None, config_path: str | None = None, progres
         from flows.smoke import smoke_tests
         from flows.weekly_report import weekly_report
 
-        say(f"Replay Hub at {hub.url}; replaying {len(dates)} recorded dates into {db}")
-        for when in dates:
-            started = time.perf_counter()
-            hub.as_of = when
-            snap = hub_snapshot(snapshot_date=when, config_path=config_path, db_path=db, endpoint=hub.url)
-            mteb = mteb_snapshot(snapshot_date=when, config_path=config_path, db_path=db)
-            compute_scores(as_of=when, config_path=config_path, db_path=db)
-            say(f"  {when}: {snap['models']} models, {snap['issues']} issues; "
-                f"C-MTEB {mteb.get('status', '')}; scores done ({time.perf_counter() - started:.1f} s)")
+        with progress.step("Replaying the recorded dates", total=len(dates)) as replaying:
+            for when in dates:
+                started = time.perf_counter()
+                hub.as_of = when
+                snap = hub_snapshot(snapshot_date=when, config_path=config_path, db_path=db, endpoint=hub.url)
+                mteb = mteb_snapshot(snapshot_date=when, config_path=config_path, db_path=db)
+                scores = compute_scores(as_of=when, config_path=config_path, db_path=db)
+                replayed.append({"date": when.isoformat(), "models": snap["models"], "issues": snap["issues"],
+                                 "cmteb": mteb.get("status", ""), "cmteb_issues": mteb.get("issues", 0),
+                                 "ranked": scores.get("ranked", {}), "seconds": time.perf_counter() - started})
+                replaying.advance(detail=f"{when}: {snap['models']} models, C-MTEB {mteb.get('status', '')}")
         last = dates[-1]
-        say(f"Smoke-testing the top models and the test repositories as of {last} ...")
-        smoke = smoke_tests(config_path=config_path, db_path=db, snapshot_date=last)
-        say(f"  {smoke_line(smoke)}")
-        compute_scores(as_of=last, config_path=config_path, db_path=db)
-        say(f"  {last} scored again with the measured speeds")
-        say("Writing the weekly report ...")
-        report = weekly_report(config_path=config_path, db_path=db, reports_dir=str(cfg.reports_dir))
-    return {"db": db, "dates": [d.isoformat() for d in dates], "reports": report.get("files", [])}
-
+        with progress.step(f"Smoke-testing the top models as of {last}"):
+            smoke = smoke_tests(config_path=config_path, db_path=db, snapshot_date=last)
+        with progress.step(f"Scoring {last} again with the measured speeds"):
+            compute_scores(as_of=last, config_path=config_path, db_path=db)
+        with progress.step("Writing the weekly report"):
+            report = weekly_report(config_path=config_path, db_path=db, reports_dir=str(cfg.reports_dir))
+    return {"db": db, "dates": replayed, "smoke": smoke, "week": report.get("week"),
+            "reports": report.get("files", [])}

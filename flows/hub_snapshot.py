@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows.common import day, recorded_run, settings, writer_slot
+from flows.common import day, log_issues, recorded_run, settings, writer_slot
 from flows.notify import notify_failure
 from pipeline.config import Config, HubConfig
 from pipeline.families import assign_families
@@ -64,11 +64,7 @@ def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch, files: lis
     }
     with writer_slot():
         write_hub_snapshot(db, record, rows, families, issues, source, fixtures, files)
-    logger = get_run_logger()
-    for issue in issues[:20]:
-        logger.warning("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
-    if len(issues) > 20:
-        logger.warning("... and %d more issues; see the data_issues table", len(issues) - 20)
+    log_issues("Hub", record.snapshot_date, [*issues, *(i for f in files for i in f.issues)])
     return record
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import close_run, day, recorded_run, settings, writer_slot
+from flows.common import close_run, day, log_issues, recorded_run, settings, writer_slot
 from flows.notify import notify_failure
 from pipeline.cmteb.snapshot import BuiltSnapshot, build_snapshot
 from pipeline.cmteb.sources import ResultsSource, SourceSnapshot, open_source
@@ -67,8 +67,7 @@ def mteb_snapshot(snapshot_date: str | date | None = None, config_path: str | No
         with writer_slot():
             write_cmteb_snapshot(db, record, info, previous, snapshot.scores.height, built.tables, built.changes,
                                  snapshot.issues)
-    for issue in snapshot.issues[:10]:
-        logger.warning("bad record %s: %s %s (%s)", issue.record_id, issue.field, issue.problem, issue.action)
+    log_issues("C-MTEB", when, snapshot.issues)
     logger.info("C-MTEB %s: %d models, protocols %s", when, built.details["models"], built.details["protocols"])
     return {"run_id": run_id, "snapshot_date": when.isoformat(), "status": "completed", "source_version": version,
             "rows": record.rows_written, **{k: built.details[k] for k in ("models", "protocols", "changes", "issues")}}

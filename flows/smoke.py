@@ -11,6 +11,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.common import day, recorded_run, settings, writer_slot
 from flows.notify import notify_failure
+from pipeline import progress
 from pipeline.config import Config, SmokeConfig
 from pipeline.hub import default_endpoint
 from pipeline.smoke.execute import SmokeSettings, smoke_model
@@ -39,7 +40,7 @@ def smoke_one(target: Target, smoke_settings: SmokeSettings) -> SmokeResult:
 def smoke_models(targets: list[Target], smoke_settings: SmokeSettings) -> list[SmokeResult]:
     """Fan the models out over the task runner chosen by the parent flow."""
     futures = [smoke_one.submit(t, smoke_settings) for t in targets]
-    return [f.result() for f in futures]
+    return [f.result() for f in progress.track(futures, "Smoke tests", detail=lambda f: f.result().model_id)]
 
 
 def task_runner_for(kind: str, address: str | None, cfg: SmokeConfig) -> TaskRunner:

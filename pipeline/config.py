@@ -10,7 +10,9 @@ defaults below. The documented example is ``radar.toml`` at the repository root.
 
 from __future__ import annotations
 
+import math
 import os
+import reprlib
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from fnmatch import fnmatchcase
@@ -56,7 +58,13 @@ MISSING_POLICIES: tuple[str, ...] = ("quartile", "penalise", "renormalise")
 
 
 class ConfigError(ValueError):
-    """A configuration value is missing or invalid; the message names the key."""
+    """A configuration value is missing or invalid; the message names the key (or the environment variable
+    that set it)."""
+
+
+MAX_NESTING = 32
+"""Arrays and tables nested deeper than this are refused with the key's name (no radar setting needs more
+than three levels; Python's TOML parser itself fails with a RecursionError somewhere past 300)."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +262,12 @@ class Config:
     report: ReportConfig = ReportConfig()
     notify: NotifyConfig = NotifyConfig()
     source_path: Path | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+    """Dotted keys set by an environment variable -> the variable, so errors found later name what the user set."""
+
+    def origin(self, key: str) -> str:
+        """What set ``key``: its environment variable, or the key itself (the file or the default)."""
+        return self.origins.get(key, key)
 
     def profile(self, name: str) -> Profile:
         """The named profile, or a clear error listing the known ones."""
@@ -282,26 +296,97 @@ ENV_OVERRIDES: dict[str, str] = {
 def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Config:
     """Load and validate the configuration.
 
-    ``path`` defaults to ``$RADAR_CONFIG``, then ``./radar.toml`` if present, else built-in defaults.
+    ``path`` defaults to ``$RADAR_CONFIG``, then ``./radar.toml`` if present, else built-in defaults. An
+    invalid value from an environment variable is reported under the variable's name, not the TOML key.
     """
     env = dict(os.environ if env is None else env)
-    path = path or env.get("RADAR_CONFIG")
+    label = "config"
+    if path is None and env.get("RADAR_CONFIG"):
+        path, label = env["RADAR_CONFIG"], "RADAR_CONFIG"
     if path is None and Path("radar.toml").is_file():
         path = "radar.toml"
     raw: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
         if not p.is_file():
-            raise ConfigError(f"config: file not found: {p}")
+            raise ConfigError(f"{label}: file not found: {p}")
         try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{label}: cannot read {p}: {exc}") from None
+        try:
+            raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config: {p} is not valid TOML: {exc}") from None
+            raise ConfigError(f"{label}: {p} is not valid TOML: {exc}") from None
+        except RecursionError:
+            raise ConfigError(f"{_deepest_key(text)}: arrays or tables nested too deeply (in {p})") from None
+        _check_depth(raw, "")
+    origins = {}
     for var, key in ENV_OVERRIDES.items():
         if env.get(var):
             _set_dotted(raw, key, env[var])
-    cfg = _build(raw)
-    return replace(cfg, source_path=Path(path) if path else None)
+            origins[key] = var
+    try:
+        cfg = _build(raw)
+    except ConfigError as exc:
+        key, _, why = str(exc).partition(": ")
+        if key in origins:
+            raise ConfigError(f"{origins[key]}: {why} (environment variable for {key})") from None
+        raise
+    return replace(cfg, source_path=Path(path) if path else None, origins=origins)
+
+
+def _show(value: Any) -> str:
+    """A value for an error line: short, one line, safe for any depth."""
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxstring, shown.maxother, shown.maxlist, shown.maxdict = 2, 60, 60, 4, 4
+    return shown.repr(value)
+
+
+_NAMED_LEVELS = 3
+"""Deeper than section.key.subkey, an error names the key at this level (a 30-part path helps nobody)."""
+
+
+def _check_depth(value: Any, key: str, depth: int = 0) -> None:
+    """Refuse structures nested deeper than :data:`MAX_NESTING`, naming the key (array indices left out)."""
+    if depth > MAX_NESTING:
+        raise ConfigError(f"{key or 'config'}: arrays or tables nested too deeply (more than {MAX_NESTING} levels)")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            named = key if depth >= _NAMED_LEVELS else f"{key}.{k}" if key else str(k)
+            _check_depth(v, named, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _check_depth(v, key, depth + 1)
+
+
+def _deepest_key(text: str) -> str:
+    """The key whose value the TOML parser could not descend into (its RecursionError names no key)."""
+    section, key, depth, quote = "", "config", 0, ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if depth == 0 and not quote:
+            if stripped.startswith("["):
+                section = stripped.strip("[]").strip()
+                key = section or key
+                continue
+            if "=" in stripped:
+                name = stripped.split("=", 1)[0].strip()
+                key = f"{section}.{name}" if section else name
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return key
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+            elif char == "#":
+                break
+    return key
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
@@ -309,6 +394,8 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     node = raw
     for part in parents:
         node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{part}: expected a table, got {_show(node)}")
     node[leaf] = value
 
 
@@ -319,7 +406,7 @@ def _build(raw: dict[str, Any]) -> Config:
     unknown = set(raw) - _TOP_LEVEL - {"db", "reports_dir", "cache_dir"}
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section; expected one of {sorted(_TOP_LEVEL)}")
-    paths = dict(raw.get("paths", {}))
+    paths = _table(raw, "paths")
     for key in ("db", "reports_dir", "cache_dir"):
         if key in raw:
             paths[key] = raw[key]
@@ -328,12 +415,18 @@ def _build(raw: dict[str, Any]) -> Config:
     for key, value in paths.items():
         if key not in ("db", "reports_dir", "cache_dir"):
             raise ConfigError(f"paths.{key}: unknown key")
-        path_kw[key] = Path(_typed(f"paths.{key}", value, str))
+        text = _typed(f"paths.{key}", value, str)
+        if not text.strip():
+            raise ConfigError(f"paths.{key}: must not be empty")
+        path_kw[key] = Path(text)
 
-    hub_raw = dict(raw.get("hub", {}))
+    hub_raw = _table(raw, "hub")
     queries = base.hub.queries
     if "queries" in hub_raw:
-        queries = tuple(_query(i, q) for i, q in enumerate(hub_raw.pop("queries")))
+        listed = hub_raw.pop("queries")
+        if not isinstance(listed, list):
+            raise ConfigError(f"hub.queries: expected an array of tables ([[hub.queries]]), got {_show(listed)}")
+        queries = tuple(_query(i, q) for i, q in enumerate(listed))
         if not queries:
             raise ConfigError("hub.queries: at least one query is required")
         names = [q.name for q in queries]
@@ -346,18 +439,22 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("hub.query_attempts: must be >= 1")
     if hub.files_per_run < 0:
         raise ConfigError("hub.files_per_run: must be >= 0")
+    if hub.timeout_seconds <= 0:
+        raise ConfigError("hub.timeout_seconds: must be > 0")
+    if hub.retry_base_seconds < 0:
+        raise ConfigError("hub.retry_base_seconds: must be >= 0")
 
-    mteb = _section("mteb", MtebConfig, dict(raw.get("mteb", {})))
+    mteb = _section("mteb", MtebConfig, _table(raw, "mteb"))
     if mteb.source not in ("hub", "checkout"):
         raise ConfigError("mteb.source: must be 'hub' or 'checkout'")
     if mteb.source == "checkout" and not mteb.checkout_path:
         raise ConfigError("mteb.checkout_path: required when mteb.source = 'checkout'")
 
     profiles = dict(DEFAULT_PROFILES)
-    for name, body in dict(raw.get("profiles", {})).items():
+    for name, body in _table(raw, "profiles").items():
         profiles[name] = _profile_from(name, body)
 
-    scores = _section("scores", ScoresConfig, dict(raw.get("scores", {})))
+    scores = _section("scores", ScoresConfig, _table(raw, "scores"))
     if scores.missing_policy not in MISSING_POLICIES:
         raise ConfigError(f"scores.missing_policy: must be one of {', '.join(MISSING_POLICIES)}")
     if not 0 <= scores.missing_penalty <= 1:
@@ -371,7 +468,7 @@ def _build(raw: dict[str, Any]) -> Config:
     if scores.protocol not in ("leaderboard", "cpack2023", "lenient"):
         raise ConfigError("scores.protocol: must be 'leaderboard', 'cpack2023' or 'lenient'")
 
-    smoke = _section("smoke", SmokeConfig, dict(raw.get("smoke", {})))
+    smoke = _section("smoke", SmokeConfig, _table(raw, "smoke"))
     if smoke.task_runner not in ("threads", "dask"):
         raise ConfigError("smoke.task_runner: must be 'threads' or 'dask'")
     for key in ("top_n", "memory_mb", "threads", "batch_size", "dask_workers", "parallel"):
@@ -381,10 +478,12 @@ def _build(raw: dict[str, Any]) -> Config:
         if getattr(smoke, key) <= 0:
             raise ConfigError(f"smoke.{key}: must be > 0")
 
-    report = _section("report", ReportConfig, dict(raw.get("report", {})))
+    report = _section("report", ReportConfig, _table(raw, "report"))
     if report.lang not in ("zh", "en"):
         raise ConfigError("report.lang: must be 'zh' or 'en'")
-    notify = _section("notify", NotifyConfig, dict(raw.get("notify", {})))
+    if report.top_n < 1:
+        raise ConfigError("report.top_n: must be >= 1")
+    notify = _section("notify", NotifyConfig, _table(raw, "notify"))
     if notify.webhook_url and not notify.webhook_url.startswith(("http://", "https://")):
         raise ConfigError("notify.webhook_url: must be an http(s) URL")
     return replace(
@@ -393,35 +492,51 @@ def _build(raw: dict[str, Any]) -> Config:
     )
 
 
+def _table(raw: dict[str, Any], key: str, prefix: str = "") -> dict[str, Any]:
+    """``raw[key]`` as a (copied) table; anything else is an error naming the key."""
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{prefix}{key}: expected a table, got {_show(value)}")
+    return dict(value)
+
+
+_INT_LIMIT = 2**63
+"""Integers must fit DuckDB's BIGINT (and every loop count): 10**30 is a typo, not a setting."""
+
+
 def _typed(key: str, value: Any, typ: type) -> Any:
-    """Coerce strings from the environment; reject anything else of the wrong type."""
+    """Coerce strings from the environment; reject anything else of the wrong type, and non-finite numbers."""
     if typ is bool:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
             return value.lower() in ("1", "true", "yes")
-        raise ConfigError(f"{key}: expected true/false, got {value!r}")
+        raise ConfigError(f"{key}: expected true/false, got {_show(value)}")
     if typ in (int, float):
-        if isinstance(value, bool):
-            raise ConfigError(f"{key}: expected a number, got {value!r}")
-        if isinstance(value, (int, float)) or isinstance(value, str):
-            try:
-                number = typ(value)
-            except ValueError:
-                raise ConfigError(f"{key}: expected a number, got {value!r}") from None
-            if typ is int and isinstance(value, float) and value != int(value):
-                raise ConfigError(f"{key}: expected an integer, got {value!r}")
-            return number
-        raise ConfigError(f"{key}: expected a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ConfigError(f"{key}: expected a number, got {_show(value)}")
+        try:
+            number = float(value) if typ is float or isinstance(value, float) else int(value)
+        except ValueError:
+            raise ConfigError(f"{key}: expected a number, got {_show(value)}") from None
+        if not math.isfinite(number):
+            raise ConfigError(f"{key}: expected a finite number, got {_show(value)}")
+        if typ is int:
+            if number != int(number):
+                raise ConfigError(f"{key}: expected an integer, got {_show(value)}")
+            number = int(number)
+            if abs(number) >= _INT_LIMIT:
+                raise ConfigError(f"{key}: {_show(value)} is out of range")
+        return number
     if typ is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{key}: expected a string, got {value!r}")
+            raise ConfigError(f"{key}: expected a string, got {_show(value)}")
         return value
     if typ is tuple:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
+            raise ConfigError(f"{key}: expected a list of strings, got {_show(value)}")
         return tuple(value)
     raise AssertionError(typ)
 
@@ -444,24 +559,22 @@ def _section(name: str, cls: type, body: dict[str, Any], **preset: Any) -> Any:
 def _query(index: int, body: Any) -> HubQuery:
     key = f"hub.queries[{index}]"
     if not isinstance(body, dict):
-        raise ConfigError(f"{key}: expected a table")
+        raise ConfigError(f"{key}: expected a table, got {_show(body)}")
     allowed = {f.name for f in fields(HubQuery)}
     for k in body:
         if k not in allowed:
             raise ConfigError(f"{key}.{k}: unknown key; expected one of {sorted(allowed)}")
     if "name" not in body:
         raise ConfigError(f"{key}.name: required")
-    flt = body.get("filter", ())
-    flt = (flt,) if isinstance(flt, str) else _typed(f"{key}.filter", list(flt), tuple)
-    sort = body.get("sort", "downloads")
+    flt = body.get("filter", [])
+    flt = (flt,) if isinstance(flt, str) else _typed(f"{key}.filter", flt, tuple)
+    sort = _typed(f"{key}.sort", body.get("sort", "downloads"), str)
     if sort not in ("downloads", "likes", "lastModified", "trendingScore", "createdAt"):
         raise ConfigError(f"{key}.sort: must be downloads, likes, lastModified, trendingScore or createdAt")
     return HubQuery(
         name=_typed(f"{key}.name", body["name"], str),
         filter=flt,
-        search=body.get("search"),
-        pipeline_tag=body.get("pipeline_tag"),
-        author=body.get("author"),
+        **{k: _typed(f"{key}.{k}", body[k], str) for k in ("search", "pipeline_tag", "author") if k in body},
         sort=sort,
     )
 
@@ -469,7 +582,7 @@ def _query(index: int, body: Any) -> HubQuery:
 def _profile_from(name: str, body: Any) -> Profile:
     key = f"profiles.{name}"
     if not isinstance(body, dict):
-        raise ConfigError(f"{key}: expected a table")
+        raise ConfigError(f"{key}: expected a table, got {_show(body)}")
     allowed = {"weights", "description", "license_gate", "task_weights", "context_weight", "chunk_tokens",
                "quality_first", "quality_tolerance", "max_params"}
     for k in body:
@@ -489,7 +602,7 @@ def _profile_from(name: str, body: Any) -> Profile:
     if sum(clean.values()) <= 0:
         raise ConfigError(f"{key}.weights: weights sum to zero; at least one must be positive")
     task_weights = {
-        t: _typed(f"{key}.task_weights.{t}", w, float) for t, w in dict(body.get("task_weights", {})).items()
+        t: _typed(f"{key}.task_weights.{t}", w, float) for t, w in _table(body, "task_weights", f"{key}.").items()
     }
     for t, w in task_weights.items():
         if t not in TASK_TYPES:
@@ -515,7 +628,7 @@ def _profile_from(name: str, body: Any) -> Profile:
     return Profile(
         name=name,
         weights={c: clean.get(c, 0.0) for c in CRITERIA},
-        description=str(body.get("description", "")),
+        description=_typed(f"{key}.description", body.get("description", ""), str),
         license_gate=_typed(f"{key}.license_gate", body.get("license_gate", False), bool),
         task_weights=task_weights,
         context_weight=context_weight,

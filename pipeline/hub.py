@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline import progress
 from pipeline.config import EXPAND_FIELDS, HubConfig, HubQuery
 from pipeline.issues import DataIssue
 from pipeline.provenance import REPLAY_HEADER
@@ -138,7 +139,7 @@ def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool 
     """Run every configured query and union the results by model id."""
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     out = HubFetch()
-    for query in cfg.queries:
+    for query in progress.track(cfg.queries, "Hub queries", detail=lambda q: q.name):
         items, pages, retries, announced = run_query(endpoint, query, cfg, token, sleep)
         out.announcements |= announced
         out.pages += pages

@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import CRITERIA, CRITERIA_ZH, Config, load_config
+from pipeline.output import FORMATS, to_csv
 from pipeline.provenance import Synthetic, synthetic_in
 from pipeline.report.i18n import has, t
 from warehouse import db
@@ -79,12 +80,21 @@ class Shortlist:
 def render_top(db_path: str | Path, profile: str, max_dim: int | None, max_params: int | None,
                license: str | None, n: int, fmt: str, as_of: date | None = None,
                config: Config | None = None, all_sizes: bool = False) -> str:
-    """The shortlist as a rich table (``fmt='table'``) or JSON (``fmt='json'``)."""
-    if fmt not in ("table", "json"):
-        raise ShortlistError(f"--format: expected table or json, got {fmt!r}")
+    """The shortlist as a rich table (``fmt='table'``), CSV or JSON (exact values, for scripts)."""
+    if fmt not in FORMATS:
+        raise ShortlistError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     chosen = shortlist(db_path, profile, max_dim, max_params, license, n, as_of, config or load_config(),
                        all_sizes)
-    return json.dumps(_as_json(chosen), ensure_ascii=False, indent=2) if fmt == "json" else _as_table(chosen)
+    if fmt == "json":
+        return json.dumps(_as_json(chosen), ensure_ascii=False, indent=2)
+    return _as_csv(chosen) if fmt == "csv" else _as_table(chosen)
+
+
+def ranking_dates(db_path: str | Path, profile: str) -> list[date]:
+    """The dates ``profile`` has rankings for, oldest first."""
+    with db.reader(db_path) as con:
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT as_of FROM rankings WHERE profile = ? ORDER BY as_of", [profile]).fetchall()]
 
 
 def shortlist(db_path: str | Path, profile: str, max_dim: int | None, max_params: int | None,
@@ -379,6 +389,21 @@ def _footer(s: Shortlist) -> str:
         parts.append(_smoke_footer(s.models))
     parts.append("quality: the profile's C-MTEB measure; ★ Pareto front, = tie group, Δ rank change since last week")
     return "; ".join(parts)
+
+
+CSV_COLUMNS = ("rank", "tied", "rank_change", "model_id", "series_id", "quality", "quality_band", "total_score",
+               "cmteb_mean", "params", "embed_dim", "license", "commercial_use", "pareto", "coverage", "reasons")
+
+
+def _as_csv(s: Shortlist) -> str:
+    """One row per model, exact values; the reasons joined by `` | ``."""
+    rows = []
+    for m in s.models:
+        tie = m["tied_ranks"]
+        rows.append([m["rank"], bool(tie and tie[0] != tie[1]), m["rank_change"], m["model_id"], m["series_id"],
+                     m["quality"], m["quality_band"], m["total_score"], m["cmteb_mean"], m["params"], m["embed_dim"],
+                     m["license"], m["commercial_use"], m["pareto"], m["coverage"], " | ".join(m["reasons"])])
+    return to_csv(CSV_COLUMNS, rows)
 
 
 def _as_json(s: Shortlist) -> dict[str, Any]:

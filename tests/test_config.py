@@ -71,3 +71,65 @@ weights = { speed = 2 }
     assert cfg.profile("mine").weights["speed"] == 2 and cfg.profile("mine").weights["performance"] == 0
     with pytest.raises(ConfigError, match="unknown profile"):
         cfg.profile("nope")
+
+
+@pytest.mark.parametrize("text,key", [
+    ("smoke.timeout_seconds = nan\n", "smoke.timeout_seconds"),
+    ("[smoke]\nmax_model_mb = nan\n", "smoke.max_model_mb"),
+    ("[smoke]\nmax_run_mb = inf\n", "smoke.max_run_mb"),
+    ("[scores]\ntie_tolerance = -inf\n", "scores.tie_tolerance"),
+    ("[scores]\nmissing_penalty = nan\n", "scores.missing_penalty"),
+    ("[hub]\ntimeout_seconds = +inf\n", "hub.timeout_seconds"),
+    ("[profiles.mine]\nweights = { performance = nan }\n", "profiles.mine.weights.performance"),
+    ("[profiles.mine]\nweights = { speed = 1 }\ntask_weights = { Retrieval = inf }\n",
+     "profiles.mine.task_weights.Retrieval"),
+    ("[profiles.mine]\nweights = { speed = 1 }\ncontext_weight = nan\n", "profiles.mine.context_weight"),
+    ("[smoke]\ntop_n = 99999999999999999999\n", "smoke.top_n"),
+])
+def test_only_finite_numbers_are_accepted(tmp_path, text, key):
+    """NaN switches limits off (every comparison is false) and inf ranks nothing: both are refused by key."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), env={})
+    assert str(caught.value).startswith(f"{key}: ") and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("text,key", [
+    ("profiles = 3\n", "profiles"),
+    ("hub = [1, 2]\n", "hub"),
+    ("[hub]\nqueries = 'zh'\n", "hub.queries"),
+    ("[[hub.queries]]\nname = 'a'\nfilter = 3\n", "hub.queries[0].filter"),
+    ("[[hub.queries]]\nname = 'a'\nsearch = 3\n", "hub.queries[0].search"),
+    ("[[hub.queries]]\nname = 'a'\nsort = ['x']\n", "hub.queries[0].sort"),
+    ("[profiles.mine]\nweights = { speed = 1 }\ntask_weights = 1\n", "profiles.mine.task_weights"),
+    ("[profiles.mine]\nweights = { speed = 1 }\ndescription = { a = 1 }\n", "profiles.mine.description"),
+    ("[paths]\ndb = ''\n", "paths.db"),
+    ("[smoke]\nmodels = " + "[" * 40 + "'x'" + "]" * 40 + "\n", "smoke.models"),
+    ("[smoke]\nmodels = " + "[" * 3000 + "]" * 3000 + "\n", "smoke.models"),
+    ("[report]\nlang = " + "{ a = " * 50 + "1" + " }" * 50 + "\n", "report.lang"),
+])
+def test_wrong_types_and_deep_nesting_are_configuration_errors(tmp_path, text, key):
+    """No TypeError or RecursionError escapes: each case is a ConfigError whose one line names the key."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), env={})
+    message = str(caught.value)
+    assert message.split(": ")[0].startswith(key) and "\n" not in message and len(message) < 300
+
+
+@pytest.mark.parametrize("var,value,key", [
+    ("RADAR_SMOKE_TOP_N", "abc", "smoke.top_n"),
+    ("RADAR_SMOKE_TOP_N", "nan", "smoke.top_n"),
+    ("RADAR_REPORT_LANG", "fr", "report.lang"),
+    ("RADAR_WEBHOOK_URL", "ftp://x", "notify.webhook_url"),
+    ("RADAR_SMOKE_TASK_RUNNER", "celery", "smoke.task_runner"),
+])
+def test_a_bad_environment_variable_is_reported_under_its_own_name(tmp_path, var, value, key):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, ""), env={var: value})
+    assert str(caught.value).startswith(f"{var}: ") and key in str(caught.value)
+
+
+def test_the_configuration_remembers_which_keys_the_environment_set(tmp_path):
+    cfg = load_config(write(tmp_path, ""), env={"RADAR_DB": "/tmp/x.duckdb"})
+    assert cfg.origin("db") == "RADAR_DB" and cfg.origin("reports_dir") == "reports_dir"
+    with pytest.raises(ConfigError, match="^RADAR_CONFIG: file not found"):
+        load_config(None, env={"RADAR_CONFIG": str(tmp_path / "missing.toml")})

@@ -98,15 +98,16 @@ def write_hub_snapshot(
         )
         insert_issues(con, record.run_id, day, [*issues, *(i for f in files for i in f.issues)])
         insert_files(con, record.run_id, day, files)
-        _refresh_models(con)
+        refresh_models(con)
         con.execute("DROP TABLE temp.touched")
         record.rows_written = len(rows)
         finish_run(con, record)
     return len(rows)
 
 
-def _refresh_models(con) -> None:
-    """Recompute ``models`` for the touched ids from the whole history, so reruns stay exact."""
+def refresh_models(con) -> None:
+    """Recompute ``models`` for the ids in ``temp.touched`` from the whole history, so reruns (and deleted
+    dates) stay exact; ``new_snapshot`` (registered by the caller, possibly empty) supplies fresh families."""
     con.execute(
         """
         CREATE TEMP TABLE old_models AS SELECT * FROM models WHERE model_id IN (SELECT model_id FROM touched);

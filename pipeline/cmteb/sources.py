@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 import polars as pl
 from packaging.version import InvalidVersion, Version
 
+from pipeline import progress
 from pipeline.cmteb.quality import clean_scores
 from pipeline.cmteb.results_files import (
     EXPERIMENTS_DIR,
@@ -376,7 +377,7 @@ class HubResults:
             return True
 
         with ThreadPoolExecutor(max_workers=8) as pool:
-            return sum(pool.map(one, paths))
+            return sum(progress.track(pool.map(one, paths), "C-MTEB result files", total=len(paths)))
 
 
 _FOLDER = pl.col("model_name").str.replace_all("/", "__", literal=True)

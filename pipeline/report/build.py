@@ -25,7 +25,7 @@ from pipeline.report.model import Headline, ReportData
 from pipeline.report.i18n import LANGS
 from pipeline.report.render import to_html, to_markdown
 from pipeline.report.sections import build_document, report_stem
-from pipeline.report.weeks import parse_week
+from pipeline.report.weeks import check_week
 from warehouse import db
 
 
@@ -62,7 +62,7 @@ def load(db_path: str | Path, cfg: Config, week: str | None = None) -> ReportDat
             if week is None:
                 raise ReportError(f"the warehouse {db_path} holds no snapshots or rankings yet; run `radar demo` or `radar run` first")
         else:
-            parse_week(week)
+            check_week(con, week)
         return gather(con, week, cfg)
 
 

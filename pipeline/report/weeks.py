@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
+
+from pipeline.usage import UsageError
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -48,3 +51,27 @@ def one_per_week(days: Iterable[date]) -> list[date]:
     for day in sorted(set(days)):
         last[week_of(day)] = day
     return sorted(last.values())
+
+
+class WeekWithoutData(UsageError):
+    """The week asked for holds no snapshot and no ranking: a report of "no data" would only mislead."""
+
+
+DATA_DATES = (("model_snapshots", "snapshot_date"), ("rankings", "as_of"))
+"""A week has data when one of these is dated inside it."""
+
+
+def check_week(con: Any, week: str, label: str = "week") -> None:
+    """Raise :class:`WeekWithoutData` unless a Hub snapshot or a ranking is dated inside ``week``."""
+    monday, sunday = parse_week(week)
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    dated = [(t, c) for t, c in DATA_DATES if t in tables]
+    inside = any(con.execute(f"SELECT 1 FROM {t} WHERE {c} BETWEEN ? AND ? LIMIT 1", [monday, sunday]).fetchall()
+                 for t, c in dated)
+    if inside:
+        return
+    spans = [con.execute(f"SELECT min({c}), max({c}) FROM {t}").fetchone() for t, c in dated]
+    first = min((s[0] for s in spans if s[0] is not None), default=None)
+    last = max((s[1] for s in spans if s[1] is not None), default=None)
+    have = f"the warehouse has data from {week_of(first)} to {week_of(last)}" if first else "the warehouse has no data yet"
+    raise WeekWithoutData(f"{label}: {week} has no data ({monday} to {sunday}); {have}")

@@ -88,11 +88,11 @@ def test_sigkill_mid_write_leaves_no_partial_snapshot_and_an_interrupted_run(tmp
         import warehouse.hub as hub
         from pipeline.normalize import ModelRow
         from warehouse.runs import RunRecord, start_run
-        real = hub._refresh_models
+        real = hub.refresh_models
         def die(con):
             real(con)
             os.kill(os.getpid(), signal.SIGKILL)   # after the rows are in, before COMMIT
-        hub._refresh_models = die
+        hub.refresh_models = die
         run_id = start_run({str(path)!r}, "hub_snapshot", date(2026, 11, 23))
         rows = [ModelRow(model_id=f"org/k{{i}}") for i in range(50)]
         hub.write_hub_snapshot({str(path)!r}, RunRecord(run_id=run_id, flow="hub_snapshot", snapshot_date=date(2026, 11, 23)), rows, {{}}, [])

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.report.build import ReportError, build_report
 from pipeline.report.data import failed_checks
-from pipeline.report.weeks import WeekError
+from pipeline.report.weeks import WeekError, WeekWithoutData
 from warehouse import db
 from warehouse.db import WarehouseMissing
 
@@ -67,11 +67,12 @@ def test_tables_that_do_not_exist_yet_are_reported_not_fatal(tmp_path, cfg):
     assert "<img" not in html and "<h2>方法与数据来源</h2>" in html
 
 
-def test_a_week_before_any_data_says_empty_for_every_section(report_db, cfg, tmp_path):
-    build_report(report_db, cfg, week="2026-W10", lang="en", reports_dir=tmp_path)
-    md = (tmp_path / "2026-W10" / "report.en.md").read_text(encoding="utf-8")
-    assert md.count("has no rows dated on or before 2026-03-08") >= 4
-    assert "Hub snapshot: —, from not recorded (kind of source not recorded)." in md
+def test_a_week_without_data_is_an_error_not_an_empty_report(report_db, cfg, tmp_path):
+    """A report of "no data" for a typo'd or future week would only mislead; the error says which weeks exist."""
+    for week in ("2026-W10", "2026-W40"):
+        with pytest.raises(WeekWithoutData, match=rf"^week: {week} has no data .* from 2026-W23 to 2026-W34$"):
+            build_report(report_db, cfg, week=week, lang="en", reports_dir=tmp_path)
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_protocol_without_rows_is_named(report_db, cfg, tmp_path):
