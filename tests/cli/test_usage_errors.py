@@ -25,7 +25,7 @@ MISTAKES = [
     (["run", "hub", "--date", "2099-01-01"], {}, None, "--date"),
     (["run", "hub", "--date", "1970-01-01"], {}, None, "--date"),
     (["run", "all", "--date", "2099-01-01"], {}, None, "--date"),
-    (["run", "smoke", "--date", "2026-08-01"], {}, None, "--date"),
+    (["run", "report", "--date", "2026-08-01"], {}, None, "--date"),
     (["run", "smoke"], {"RADAR_SMOKE_TOP_N": "abc"}, None, "RADAR_SMOKE_TOP_N"),
     (["run", "hub"], {"HF_ENDPOINT": "not-a-url"}, None, "HF_ENDPOINT"),
     (["run", "report"], {"RADAR_REPORTS_DIR": "{file}"}, None, "RADAR_REPORTS_DIR"),
