@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 DEFAULT_ENDPOINT = "https://huggingface.co"
 ENUMERATION_SORT = "createdAt"
 CATCH_UP_PASSES = 5
+CATCH_UP_PAGE = 100
+"""Page size of catch-up passes: they usually need the few newest models only."""
 _HUB_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 
@@ -117,9 +119,9 @@ def read_listing(endpoint: str, params: list[tuple[str, Any]], timeout: float, t
     """Every page of one query, newest first, then the models created while they were read.
 
     A walk of one page is complete as of that page. After a longer walk, a catch-up pass reads from the
-    newest again until a page holds a model already read (everything after it is older, so read by the
-    walk); passes repeat until one fits in a single page, which makes the listing complete as of that
-    page. ``settled`` is false when ``CATCH_UP_PASSES`` were not enough (models kept being created faster).
+    newest again (pages of ``CATCH_UP_PAGE``) until a page holds a model already read (everything after
+    it is older, so read by the walk); passes repeat until one fits in a single page, which makes the
+    listing complete as of that page. ``settled`` is false when ``CATCH_UP_PASSES`` were not enough (models kept being created faster).
     Given the ids a query ``seen`` before, only the catch-up runs (:func:`fetch_models`' final round).
     """
     if seen is None:
@@ -142,9 +144,10 @@ def read_listing(endpoint: str, params: list[tuple[str, Any]], timeout: float, t
             return listing
     else:
         seen, listing = set(seen), Listing([], 0)
+    newest_first = [(k, min(int(v), CATCH_UP_PAGE) if k == "limit" else v) for k, v in params]
     for _ in range(CATCH_UP_PASSES):
         read = 0
-        for page in iter_pages(endpoint, params, timeout, token):
+        for page in iter_pages(endpoint, newest_first, timeout, token):
             read += 1
             fresh = [item for item in page if _item_id(item) not in seen]
             listing.items.extend(fresh)
