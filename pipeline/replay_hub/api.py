@@ -178,14 +178,12 @@ def _locate(data: ReplayData, as_of: date | None, parts: list[str]) -> tuple[str
         repo_type, start = "model", 0
     else:
         return None
-    legacy = parts[start]
-    if len(parts) == start + 1 or (
-        data.renamed(repo_type, legacy) is not None and data.repo(repo_type, "/".join(parts[start:start + 2]), as_of)
-        is None and data.renamed(repo_type, "/".join(parts[start:start + 2])) is None
-    ):
-        end = start + 1
-    else:
-        end = start + 2
+    pair = "/".join(parts[start:start + 2])
+    legacy = len(parts) == start + 1 or (
+        data.renamed(repo_type, parts[start]) is not None
+        and data.repo(repo_type, pair, as_of) is None and data.renamed(repo_type, pair) is None
+    )
+    end = start + (1 if legacy else 2)
     if parts[0] == "api":
         return repo_type, start, end
     if len(parts) >= end + 3 and parts[end] == "resolve":
