@@ -7,9 +7,18 @@ Uses huggingface_hub's own HTTP stack (session, headers, token handling, ``http_
 abort the whole listing. Here such an item becomes a counted :class:`~pipeline.issues.DataIssue`.
 
 Every answer's :data:`~pipeline.provenance.REPLAY_HEADER` is kept: it is how the replay Hub says that it
-is the replay Hub (:func:`pipeline.provenance.describe_source`). On top of the client's per-request retries, a whole query is retried with exponential backoff when a
+is the replay Hub (:func:`pipeline.provenance.describe_source`).
+
+On top of the client's per-request retries, a whole query is retried with exponential backoff when a
 page cannot be read at all (a truncated body, a cursor the server rejects, retries exhausted): pages are
 cursor-linked, so the only consistent restart point is the first page.
+
+The Hub moves while a listing is read (counters change, models are created), and its cursor is a keyset
+(the last item's sort value and ``_id``): sorted by a counter, a model whose count jumps over the cursor is
+skipped and one that falls behind it is served twice. Every query is therefore read by creation date,
+newest first, the one sort key that never changes, with the counters taken from the same pages; models
+created meanwhile land before the cursor, so a catch-up pass re-reads from the newest until it meets
+models already read (docs/replay-hub.md, "A moving Hub").
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +41,11 @@ from warehouse.redact import redact
 log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+ENUMERATION_SORT = "createdAt"
+CATCH_UP_PASSES = 5
+CATCH_UP_PAGE = 100
+"""Page size of catch-up passes: they usually need the few newest models only."""
+_HUB_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 
 def default_endpoint() -> str:
@@ -52,18 +67,39 @@ class HubFetch:
     pages: int = 0
     query_retries: int = 0
     per_query: dict[str, int] = field(default_factory=dict)
+    caught_up: int = 0
+    """Models the catch-up passes found that the walk had not served (created while it was read)."""
+    repeated: int = 0
+    """Items a query served more than once (0 on a Hub whose creation-date order holds)."""
+    complete_as_of: str | None = None
+    """The newest creation time read before the final round: every matching model created up to then is in."""
     announcements: set[str] = field(default_factory=set)
     """The :data:`~pipeline.provenance.REPLAY_HEADER` values the answers carried (none from the Hub or a mirror)."""
 
 
+@dataclass
+class Listing:
+    """One query read to its end: the raw items (each model once), the pages read, the catch-up outcome."""
+
+    items: list[Any]
+    pages: int
+    caught_up: int = 0
+    settled: bool = True
+    """The last catch-up pass fitted in one page: the listing is complete as of that page."""
+    repeated: int = 0
+    announced: set[str] = field(default_factory=set)
+    """The announcement headers its answers carried."""
+
+
 def query_params(query: HubQuery, page_size: int, expand: tuple[str, ...] = EXPAND_FIELDS) -> list[tuple[str, Any]]:
-    """The query string ``HfApi.list_models`` would send: repeated ``filter`` and ``expand`` keys."""
+    """The query string ``HfApi.list_models`` would send (repeated ``filter`` and ``expand`` keys), sorted
+    by creation date."""
     params: list[tuple[str, Any]] = [("filter", f) for f in query.filter]
     for key in ("search", "pipeline_tag", "author"):
         value = getattr(query, key)
         if value:
             params.append((key, value))
-    params.append(("sort", query.sort))
+    params.append(("sort", ENUMERATION_SORT))
     params.append(("limit", page_size))
     params.extend(("expand", e) for e in expand)
     return params
@@ -89,6 +125,64 @@ def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float,
         response = http_backoff("GET", next_url, headers=headers, timeout=timeout)
 
 
+def read_listing(endpoint: str, params: list[tuple[str, Any]], timeout: float, token: str | bool | None = None,
+                 seen: set[str] | None = None) -> Listing:
+    """Every page of one query, newest first, then the models created while they were read.
+
+    A walk of one page is complete as of that page. After a longer walk, a catch-up pass reads from the
+    newest again (pages of ``CATCH_UP_PAGE``) until a page holds a model already read (everything after
+    it is older, so read by the walk); passes repeat until one fits in a single page, which makes the
+    listing complete as of that page. ``settled`` is false when ``CATCH_UP_PASSES`` were not enough (models kept being created faster).
+    Given the ids a query ``seen`` before, only the catch-up runs (:func:`fetch_models`' final round).
+    """
+    announced: set[str] = set()
+    if seen is None:
+        items: list[Any] = []
+        pages = 0
+        for page, said in iter_pages(endpoint, params, timeout, token):
+            items.extend(page)
+            pages += 1
+            if said is not None:
+                announced.add(said)
+        seen = set()
+        unique: list[Any] = []
+        for item in items:
+            model_id = _item_id(item)
+            if model_id in seen:
+                continue
+            if model_id is not None:
+                seen.add(model_id)
+            unique.append(item)
+        listing = Listing(unique, pages, repeated=len(items) - len(unique), announced=announced)
+        if pages == 1:
+            return listing
+    else:
+        seen, listing = set(seen), Listing([], 0, announced=announced)
+    newest_first = [(k, min(int(v), CATCH_UP_PAGE) if k == "limit" else v) for k, v in params]
+    for _ in range(CATCH_UP_PASSES):
+        read = 0
+        for page, said in iter_pages(endpoint, newest_first, timeout, token):
+            read += 1
+            if said is not None:
+                listing.announced.add(said)
+            fresh = [item for item in page if _item_id(item) not in seen]
+            listing.items.extend(fresh)
+            listing.caught_up += len(fresh)
+            seen.update(model_id for model_id in map(_item_id, fresh) if model_id is not None)
+            if len(fresh) < len(page):
+                break
+        listing.pages += read
+        if read <= 1:
+            return listing
+    listing.settled = False
+    return listing
+
+
+def _item_id(item: Any) -> str | None:
+    model_id = item.get("id") if isinstance(item, dict) else None
+    return model_id if isinstance(model_id, str) and model_id else None
+
+
 def _retryable(exc: Exception) -> bool:
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -105,9 +199,10 @@ def run_query(
     cfg: HubConfig,
     token: str | bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[list[Any], int, int, set[str]]:
-    """All raw items of one query, its page count, how many restarts it needed and the announcements its
-    answers carried."""
+    seen: set[str] | None = None,
+) -> tuple[Listing, int]:
+    """One query read to its end (:func:`read_listing`; only caught up past ``seen``) and how many restarts
+    it needed."""
     params = query_params(query, cfg.page_size)
     last: Exception | None = None
     for attempt in range(cfg.query_attempts):
@@ -115,16 +210,8 @@ def run_query(
             wait = cfg.retry_base_seconds * 2 ** (attempt - 1)
             log.warning("query %s failed (%s); restarting in %.1f s", query.name, _one_line(last), wait)
             sleep(wait)
-        items: list[Any] = []
-        announced: set[str] = set()
-        pages = 0
         try:
-            for page, said in iter_pages(endpoint, params, cfg.timeout_seconds, token):
-                items.extend(page)
-                pages += 1
-                if said is not None:
-                    announced.add(said)
-            return items, pages, attempt, announced
+            return read_listing(endpoint, params, cfg.timeout_seconds, token, seen), attempt
         except Exception as exc:
             if not _retryable(exc):
                 raise HubFetchError(f"query {query.name!r} failed: {_one_line(exc)}") from None
@@ -136,26 +223,50 @@ def run_query(
 
 def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> HubFetch:
-    """Run every configured query and union the results by model id."""
+    """Run every configured query and union the results by model id.
+
+    Each query is complete as of its own last page; a final round catches the earlier queries up, so the
+    whole snapshot holds every matching model created up to ``complete_as_of`` (and those found after).
+    """
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     out = HubFetch()
+    seen: dict[str, set[str]] = {}
     for query in progress.track(cfg.queries, "Hub queries", detail=lambda q: q.name):
-        items, pages, retries, announced = run_query(endpoint, query, cfg, token, sleep)
-        out.announcements |= announced
-        out.pages += pages
-        out.query_retries += retries
-        out.per_query[query.name] = len(items)
-        for item in items:
-            model_id = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(model_id, str) or not model_id:
-                out.issues.append(DataIssue.of("hub", model_id, "id", "item without a string id", "rejected", item))
-                continue
-            if model_id not in out.items:
-                out.items[model_id] = item
-                out.found_by[model_id] = []
-            if query.name not in out.found_by[model_id]:
-                out.found_by[model_id].append(query.name)
+        listing, retries = run_query(endpoint, query, cfg, token, sleep)
+        seen[query.name] = {i for i in map(_item_id, listing.items) if i is not None}
+        _merge(out, query, listing, retries)
+    out.complete_as_of = max((i.get("createdAt") for i in out.items.values()
+                              if isinstance(i.get("createdAt"), str) and _HUB_TIMESTAMP.match(i["createdAt"])),
+                             default=None)
+    for query in cfg.queries[:-1]:
+        _merge(out, query, *run_query(endpoint, query, cfg, token, sleep, seen[query.name]))
     return out
+
+
+def _merge(out: HubFetch, query: HubQuery, listing: Listing, retries: int) -> None:
+    """Add one query's listing (or its catch-up) to the union."""
+    out.pages += listing.pages
+    out.query_retries += retries
+    out.per_query[query.name] = out.per_query.get(query.name, 0) + len(listing.items)
+    out.caught_up += listing.caught_up
+    out.repeated += listing.repeated
+    out.announcements |= listing.announced
+    if not listing.settled:
+        out.issues.append(DataIssue.of(
+            "hub", query.name, "listing",
+            f"models were still being created after {CATCH_UP_PASSES} catch-up passes; the newest may be "
+            "missing from this snapshot and will be in the next", "kept"))
+    for item in listing.items:
+        model_id = _item_id(item)
+        if model_id is None:
+            out.issues.append(DataIssue.of("hub", item.get("id") if isinstance(item, dict) else None, "id",
+                                           "item without a string id", "rejected", item))
+            continue
+        if model_id not in out.items:
+            out.items[model_id] = item
+            out.found_by[model_id] = []
+        if query.name not in out.found_by[model_id]:
+            out.found_by[model_id].append(query.name)
 
 
 def _one_line(exc: BaseException | None) -> str:

@@ -11,6 +11,9 @@ Fixtures:
   (``replay-test/results``). See ``REPLAY_DATES`` and the builder below.
 * ``replay_hub``: the session :class:`ReplayHub` on ``HF_ENDPOINT``; ``as_of``, faults and logs are
   reset around every test that uses it.
+* ``busy_hub``: a second session replay Hub with 600 models on one date (``BUSY_DAY``) and pages of 50,
+  for listings read while the Hub moves (``busy_hub.moving``); reset (and the data put back) around
+  every test. See ``build_busy_data``.
 * ``demo_run``: ``radar demo`` run once for the session, as the README shows it (``-m e2e`` tests).
 """
 
@@ -124,6 +127,40 @@ def replay_hub(_session_hub: ReplayHub) -> Iterator[ReplayHub]:
     _session_hub.reset()
     yield _session_hub
     _session_hub.reset()
+
+
+BUSY_DAY = date(2026, 11, 23)
+
+
+def build_busy_data(n: int = 600) -> ReplayData:
+    """``busy-org{i % 7}/zh-embedding-NNNN`` (i < 500) and ``.../zh-reranker-NNNN``, all tagged zh, even i also
+    sentence-transformers; created an hour apart from 2023-01-01, every 50th on the Hub's pre-2022 sentinel
+    date (ties broken by ``_id``); downloads spread over four orders of magnitude."""
+    models, history = [], []
+    for i in range(n):
+        kind = "embedding" if i < 500 else "reranker"
+        model_id = f"busy-org{i % 7}/zh-{kind}-{i:04d}"
+        created = "2022-03-02T23:29:04.000Z" if i % 50 == 0 else \
+            f"{2023 + i // 240}-{(i // 20) % 12 + 1:02d}-{i % 20 + 1:02d}T{i % 24:02d}:00:00.000Z"
+        models.append({"id": model_id, "tags": ["zh"] + (["sentence-transformers"] if i % 2 == 0 else []),
+                       "createdAt": created, "lastModified": created})
+        downloads = (i * 7919) % 10_000 * 10 ** (i % 4)
+        history.append({"date": BUSY_DAY, "model_id": model_id, "downloads": downloads,
+                        "downloads_all_time": 3 * downloads, "likes": i % 40, "trending_score": (i * 31) % 97})
+    return ReplayData(models=models, history=history)
+
+
+@pytest.fixture(scope="session")
+def _busy_session_hub() -> Iterator[ReplayHub]:
+    with ReplayHub(build_busy_data(), port=0, as_of=BUSY_DAY, page_size=50) as hub:
+        yield hub
+
+
+@pytest.fixture
+def busy_hub(_busy_session_hub: ReplayHub) -> Iterator[ReplayHub]:
+    _busy_session_hub.reset()
+    yield _busy_session_hub
+    _busy_session_hub.reset()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -71,8 +70,9 @@ def write_hub_snapshot(
     ``files`` read for it, and close the run, atomically. ``fixtures`` are the ids of the pipeline's own test
     repositories (``models.fixture``)."""
     day: date = record.snapshot_date
+    # vars(), not asdict(): asdict deep-copies every list of every row, 90 % of a 20,000-row write.
     snapshot = pa.Table.from_pylist(
-        [{**asdict(r), "family_id": families.get(r.model_id, r.model_id), "fixture": r.model_id in fixtures}
+        [{**vars(r), "family_id": families.get(r.model_id, r.model_id), "fixture": r.model_id in fixtures}
          for r in rows], schema=SNAPSHOT_SCHEMA
     )
     source = source or HubSource(record.source_version or "unknown", "unknown", None)

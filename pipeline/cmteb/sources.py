@@ -42,6 +42,7 @@ from pipeline.cmteb.results_files import (
 )
 from pipeline.cmteb.tasks import known_tasks, task_aliases
 from pipeline.config import MtebConfig
+from pipeline.hub_files import plain_http_downloads
 from pipeline.issues import DataIssue
 
 RAW_SCHEMA: dict[str, pl.DataType] = {
@@ -290,7 +291,7 @@ class HubResults:
 
     Every request is retried on transient errors (``attempts`` times in all, backoff from
     ``retry_base_seconds``; a retried download starts afresh); files already in the cache for a commit
-    are not fetched again.
+    are not fetched again. Files come over plain HTTP, never Xet (pipeline/hub_files.py says why).
     """
 
     def __init__(self, cfg: MtebConfig, endpoint: str, cache_dir: Path, token: str | None = None,
@@ -319,6 +320,7 @@ class HubResults:
         """Download commit ``version``'s parquet, then the tree files its rows need, and read them."""
         from huggingface_hub import snapshot_download
 
+        plain_http_downloads()
         local = Path(self._retry(lambda attempt: snapshot_download(
             self.cfg.dataset, repo_type="dataset", revision=version, endpoint=self.endpoint,
             cache_dir=self.cache_dir / "hub", allow_patterns=["data/train-*.parquet"], token=self.token,

@@ -40,6 +40,8 @@ def serve(port: int, as_of: date | None, data_dir: Path | None = None,
         dates = f"{data.dates[0]} .. {data.dates[-1]}" if data.dates else "no history"
         print(f"replay Hub: {len(data.records)} models ({dates}), as of {as_of or 'the latest date'}, at {hub.url}")
         print(f"export HF_ENDPOINT={hub.url}", flush=True)
+        print(f"LFS files are redirected to {hub.cdn_url}; the Hub announces Xet storage, which it does not "
+              "serve: run other clients with HF_HUB_DISABLE_XET=1 (docs/replay-hub.md)", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

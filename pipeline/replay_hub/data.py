@@ -34,6 +34,7 @@ EPOCH = "2022-03-02T23:29:04.000Z"
 """The Hub's ``createdAt`` for repos created before it recorded creation dates."""
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_LEGACY_ID = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 _HUB_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _EXCLUDED_DIRS = {".git", ".cache"}
@@ -196,6 +197,8 @@ class Repo:
         self.record = record
         self.stats = stats
         self.registered = registered
+        self.memo: dict[Any, Any] = {}
+        """Values derived from this (immutable) view of the repo, e.g. listing sort keys."""
 
     @cached_property
     def snapshots(self) -> tuple[Snapshot, ...]:
@@ -259,7 +262,10 @@ class ReplayData:
         self.dates: list[date] = sorted(self.history)
         self._repos: dict[tuple[str, str], tuple[Snapshot, ...]] = {}
         self._generated: dict[str, Snapshot] = {}
-        self._views: dict[tuple[int, date | None], list[Repo]] = {}
+        self._views: dict[date | None, dict[str, Repo]] = {}
+        self._lfs: dict[str, Blob] = {}
+        self.renames: dict[tuple[str, str], str] = {}
+        """``(repo type, old id) -> new id``: renamed repos and legacy un-namespaced ids the Hub redirects."""
 
     @classmethod
     def load(cls, hub_dir: Path) -> ReplayData:
@@ -337,8 +343,79 @@ class ReplayData:
         snapshots = tuple(Snapshot.build(v.files, v.valid_from) for v in ordered)
         with self._lock:
             self._repos[(repo_type, repo_id)] = snapshots
+            self._lfs.update((b.sha256, b) for s in snapshots for b in s.files.values() if b.sha256)
             self.version += 1
             self._views.clear()
+
+    def add_rename(self, old_id: str, new_id: str, repo_type: str = "model") -> None:
+        """Redirect ``old_id`` to ``new_id`` (a renamed or transferred repo, or a legacy id without a namespace).
+
+        The Hub answers requests for the old name with ``307`` to the new one for as long as no repo takes
+        the old name again; an existing repo always wins over a rename.
+        """
+        if repo_type not in REPO_TYPES:
+            raise ReplayDataError(f"repo type must be one of {REPO_TYPES}, got {repo_type!r}")
+        if not (_REPO_ID.match(old_id) or _LEGACY_ID.match(old_id)):
+            raise ReplayDataError(f"old id must look like 'org/name' or 'name', got {old_id!r}")
+        if not _REPO_ID.match(new_id) or new_id == old_id:
+            raise ReplayDataError(f"new id must look like 'org/name' and differ from the old one, got {new_id!r}")
+        with self._lock:
+            self.renames[(repo_type, old_id)] = new_id
+
+    def renamed(self, repo_type: str, repo_id: str) -> str | None:
+        """The current id of a renamed repo or legacy id, or ``None``."""
+        return self.renames.get((repo_type, repo_id))
+
+    def lfs_blob(self, sha256: str) -> Blob | None:
+        """A registered LFS file by content hash (what the CDN serves)."""
+        return self._lfs.get(sha256)
+
+    def set_stats(self, day: date | None, changes: Mapping[str, Stats | None]) -> None:
+        """Change models' counters on a recorded ``day`` (``None`` stat: no row, the model is absent that day).
+
+        Without any history the counters live in the records themselves, and ``day`` is ignored.
+        """
+        with self._lock:
+            for model_id, stats in changes.items():
+                if model_id not in self.records:
+                    raise ReplayDataError(f"model {model_id!r} has no record")
+                if not self.history:
+                    if stats is not None:
+                        self.records[model_id].update(downloads=stats.downloads, likes=stats.likes,
+                                                      downloadsAllTime=stats.downloads_all_time,
+                                                      trendingScore=stats.trending_score)
+                elif day not in self.history:
+                    raise ReplayDataError(f"{day} is not a recorded date")
+                elif stats is None:
+                    self.history[day].pop(model_id, None)
+                else:
+                    self.history[day][model_id] = stats
+            self.version += 1
+            for as_of, view in self._views.items():
+                if self.history and self.snapshot_date(as_of) != day:
+                    continue
+                for model_id in changes:
+                    repo = self.repo("model", model_id, as_of)
+                    if repo is None or repo.record.get("private"):
+                        view.pop(model_id, None)
+                    else:
+                        view[model_id] = repo
+
+    def add_model(self, record: Mapping[str, Any], day: date | None, stats: Stats) -> None:
+        """A model created while serving (validated like a loaded record), with its counters on ``day``."""
+        with self._lock:
+            self._add_record(record, f"model {record.get('id')!r}")
+        self.set_stats(day, {record["id"]: stats})
+
+    def remove_model(self, model_id: str) -> None:
+        """Forget a model added with :meth:`add_model` (its record and every counter row)."""
+        with self._lock:
+            self.records.pop(model_id, None)
+            for rows in self.history.values():
+                rows.pop(model_id, None)
+            self.version += 1
+            for view in self._views.values():
+                view.pop(model_id, None)
 
     def snapshot_date(self, as_of: date | None) -> date | None:
         """The recorded date whose statistics are served as of ``as_of`` (``None``: the latest)."""
@@ -359,18 +436,21 @@ class ReplayData:
         return None if stats is None else Repo(self, repo_type, repo_id, record, stats, registered)
 
     def listed_models(self, as_of: date | None) -> list[Repo]:
-        """Every public model present on ``as_of`` (what ``GET /api/models`` searches), cached per date."""
-        key = (self.version, as_of)
+        """Every public model present on ``as_of`` (what ``GET /api/models`` searches), cached per date and
+        kept up to date by :meth:`set_stats`, :meth:`add_model` and :meth:`remove_model`."""
         with self._lock:
-            cached = self._views.get(key)
-        if cached is None:
-            present = (self.repo("model", repo_id, as_of) for repo_id in self.records)
-            cached = [repo for repo in present if repo and not repo.record.get("private")]
-            with self._lock:
+            view = self._views.get(as_of)
+            if view is not None:
+                return list(view.values())
+            ids, version = list(self.records), self.version
+        present = (self.repo("model", repo_id, as_of) for repo_id in ids)
+        view = {repo.repo_id: repo for repo in present if repo and not repo.record.get("private")}
+        with self._lock:
+            if self.version == version:
                 if len(self._views) >= 64:
                     self._views.clear()
-                self._views[key] = cached
-        return cached
+                self._views[as_of] = view
+        return list(view.values())
 
     def generated_snapshot(self, repo_id: str) -> Snapshot:
         """README.md (the card data as YAML front matter), config.json and the record's recorded

@@ -6,6 +6,7 @@ not know is omitted, as the Hub omits unknown values, rather than invented.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,12 +17,12 @@ EXPAND_MODEL = frozenset((
     "downloadsAllTime", "evalResults", "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified",
     "library_name", "likes", "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup",
     "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo", "trendingScore", "usedStorage",
-    "widgetData", "gitalyUid",
+    "widgetData", "gitalyUid", "xetEnabled",
 ))
 EXPAND_DATASET = frozenset((
     "author", "cardData", "citation", "createdAt", "description", "disabled", "downloads", "downloadsAllTime",
     "gated", "lastModified", "likes", "mainSize", "paperswithcode_id", "private", "resourceGroup", "sha",
-    "siblings", "tags", "trendingScore", "usedStorage",
+    "siblings", "tags", "trendingScore", "usedStorage", "xetEnabled",
 ))
 LIST_DEFAULT = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
                 "library_name", "createdAt", "modelId")
@@ -37,11 +38,14 @@ DATASET_INFO = ("_id", "id", "author", "sha", "lastModified", "private", "gated"
 _MISSING = object()
 
 
-def repo_payload(repo: Repo, keys: Iterable[str], blobs: bool = False) -> dict[str, Any]:
-    """The keys asked for, in that order, leaving out those the replay data has no value for."""
+def repo_payload(repo: Repo, keys: Iterable[str], blobs: bool = False, xet: bool = False) -> dict[str, Any]:
+    """The keys asked for, in that order, leaving out those the replay data has no value for.
+
+    ``xet``: whether the Hub announces Xet storage for LFS files (it is the ``xetEnabled`` value).
+    """
     out: dict[str, Any] = {}
     for key in keys:
-        value = _field(repo, key, blobs)
+        value = xet if key == "xetEnabled" else _field(repo, key, blobs)
         if value is not _MISSING:
             out[key] = value
     return out
@@ -85,11 +89,25 @@ def sibling(blob: Blob, blobs: bool) -> dict[str, Any]:
     return entry
 
 
-def tree_entries(snapshot: Snapshot, folder: str, recursive: bool, expand: bool) -> list[dict[str, Any]] | None:
-    """Entries under ``folder`` ("" = root), folders before their contents; ``None`` if it does not exist."""
+def xet_hash(blob: Blob) -> str:
+    """The 64-hex ``xetHash``/``X-Xet-Hash`` of an LFS file.
+
+    The Hub's value is Xet's merkle hash of the file's chunks; no client can check it without the Xet
+    content service, which the replay Hub does not serve, so a stable stand-in derived from the sha256
+    is enough to make a client take (or, with Xet disabled, decline) the Xet path.
+    """
+    return hashlib.sha256(b"replay-hub xet\0" + bytes.fromhex(blob.sha256 or "")).hexdigest()
+
+
+def tree_entries(snapshot: Snapshot, folder: str, recursive: bool, expand: bool,
+                 xet: bool = False) -> list[dict[str, Any]] | None:
+    """Entries under ``folder`` ("" = root), folders before their contents; ``None`` if it does not exist.
+
+    With ``xet`` LFS files carry ``xetHash``, as on the Hub where they are stored with Xet.
+    """
     if folder and folder not in snapshot.folders:
         blob = snapshot.files.get(folder)
-        return None if blob is None else [_file_entry(blob, snapshot, expand)]
+        return None if blob is None else [_file_entry(blob, snapshot, expand, xet)]
     prefix = f"{folder}/" if folder else ""
     entries = []
     for path in sorted(list(snapshot.files) + [f for f in snapshot.folders if f]):
@@ -101,14 +119,16 @@ def tree_entries(snapshot: Snapshot, folder: str, recursive: bool, expand: bool)
                 entry["lastCommit"] = _last_commit(snapshot)
             entries.append(entry)
         else:
-            entries.append(_file_entry(snapshot.files[path], snapshot, expand))
+            entries.append(_file_entry(snapshot.files[path], snapshot, expand, xet))
     return entries
 
 
-def _file_entry(blob: Blob, snapshot: Snapshot, expand: bool) -> dict[str, Any]:
+def _file_entry(blob: Blob, snapshot: Snapshot, expand: bool, xet: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"type": "file", "oid": blob.oid, "size": blob.size, "path": blob.path}
     if blob.lfs:
         entry["lfs"] = {"oid": blob.sha256, "size": blob.size, "pointerSize": blob.pointer_size}
+        if xet:
+            entry["xetHash"] = xet_hash(blob)
     if expand:
         entry["lastCommit"] = _last_commit(snapshot)
     return entry

@@ -1,9 +1,13 @@
 """The replay Hub's HTTP server: a threaded stdlib server on loopback, controllable at runtime.
 
-In-process control: ``hub.as_of``, ``hub.faults``, ``hub.request_log``, ``hub.fault_log``,
-``hub.stats()``. Out-of-process control (a server started by ``radar replay-hub``):
+Two listeners: the Hub API, and a second origin standing in for the CDN that LFS files are redirected to
+(a different port, addressed by the other loopback name, so clients treat it as a foreign host).
+
+In-process control: ``hub.as_of``, ``hub.faults``, ``hub.moving``, ``hub.request_log``, ``hub.cdn_log``,
+``hub.fault_log``, ``hub.stats()``. Out-of-process control (a server started by ``radar replay-hub``):
 ``POST /_replay/as-of`` ``{"date": "YYYY-MM-DD" | null}``, ``POST /_replay/faults`` (a FaultPlan as a
-dict, ``{}`` to clear), ``GET /_replay/stats``. Admin requests are neither logged nor faulted.
+dict, ``{}`` to clear), ``POST /_replay/moving`` (a MovingHub as a dict, ``{}`` to stop and undo),
+``GET /_replay/stats``. Admin requests are neither logged nor faulted.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from urllib.parse import parse_qsl
 
 from pipeline.provenance import REPLAY_HEADER, announcement
 from pipeline.replay_hub import api, faults
-from pipeline.replay_hub.api import Request, Response, json_response
+from pipeline.replay_hub.api import Request, Response, Storage, json_response
 from pipeline.replay_hub.data import ReplayData
 from pipeline.replay_hub.faults import FaultPlan
+from pipeline.replay_hub.moving import MovingHub
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +43,28 @@ class ReplayHub:
     """A local stand-in of the Hugging Face Hub API serving ``data`` as of a chosen date."""
 
     def __init__(self, data: ReplayData, host: str = "127.0.0.1", port: int = 0, as_of: date | None = None,
-                 page_size: int = 1000) -> None:
+                 page_size: int = 1000, cdn: bool = True, xet: bool = True, cdn_host: str | None = None) -> None:
+        """``cdn``: redirect LFS files (302) to the second listener, as the Hub does (``False``: answer them
+        on ``/resolve/``). ``xet``: announce Xet storage for LFS files, as the Hub does today; clients must
+        then run with Xet disabled (docs/replay-hub.md). ``cdn_host``: the name the CDN is addressed by
+        (default: ``localhost`` for an IP host and ``127.0.0.1`` otherwise, so it is another host)."""
         if not 1 <= page_size <= api.MAX_PAGE:
             raise ValueError(f"page_size must be within 1..{api.MAX_PAGE}, got {page_size}")
         self.data = data
         self.host, self.port, self.page_size = host, port, page_size
+        self.cdn, self.xet = cdn, xet
+        self.cdn_host = cdn_host or ("127.0.0.1" if host == "localhost" else "localhost")
         self._initial = (as_of, page_size)
         self.as_of = as_of
         self.faults: FaultPlan | None = None
+        self.moving: MovingHub | None = None
         self.request_log: list[tuple[str, str]] = []
+        self.cdn_log: list[tuple[str, str, bool]] = []
+        """CDN requests: (method, path, whether an ``Authorization`` header came along)."""
         self.fault_log: list[dict[str, Any]] = []
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._cdn_server: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
 
     @property
     def as_of(self) -> date | None:
@@ -68,41 +83,71 @@ class ReplayHub:
             raise RuntimeError("the replay Hub is not started")
         return f"http://{self.host}:{self._server.server_address[1]}"
 
+    @property
+    def cdn_url(self) -> str | None:
+        """The CDN's origin (``None`` when LFS files are answered on ``/resolve/`` or the Hub is stopped)."""
+        if self._cdn_server is None:
+            return None
+        return f"http://{self.cdn_host}:{self._cdn_server.server_address[1]}"
+
+    @property
+    def storage(self) -> Storage:
+        return Storage(cdn_url=self.cdn_url, xet=self.xet)
+
     def start(self) -> str:
-        """Serve in a background thread; returns the base URL to use as ``HF_ENDPOINT``."""
+        """Serve in background threads; returns the base URL to use as ``HF_ENDPOINT``."""
         if self._server is None:
-            server = _Server((self.host, self.port), _Handler)
-            server.hub = self
-            self._server = server
-            self._thread = threading.Thread(target=server.serve_forever, name="replay-hub", daemon=True)
-            self._thread.start()
+            self._server = self._listen(self.port, "hub")
+            if self.cdn:
+                self._cdn_server = self._listen(0, "cdn")
         return self.url
+
+    def _listen(self, port: int, role: str) -> _Server:
+        server = _Server((self.host, port), _Handler)
+        server.hub, server.role = self, role
+        thread = threading.Thread(target=server.serve_forever, name=f"replay-{role}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return server
 
     def stop(self) -> None:
         """Stop serving and close open keep-alive connections, so pooled clients see the Hub gone."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server.close_connections()
-            if self._thread is not None:
-                self._thread.join()
-            self._server = self._thread = None
+        for server in (self._server, self._cdn_server):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+                server.close_connections()
+        for thread in self._threads:
+            thread.join()
+        self._server = self._cdn_server = None
+        self._threads.clear()
 
     def reset(self) -> None:
-        """Back to the initial date and page size, no faults, empty logs (tests sharing one server)."""
+        """Back to the initial date and page size, no faults, a still Hub, empty logs (tests sharing one
+        server)."""
         self.as_of, self.page_size = self._initial
         self.faults = None
+        self.stop_moving()
         self.request_log.clear()
+        self.cdn_log.clear()
         self.fault_log.clear()
 
+    def stop_moving(self) -> None:
+        """End the moving mode and put the data back as it was before it started."""
+        if self.moving is not None:
+            self.moving.undo(self.data)
+            self.moving = None
+
     def stats(self) -> dict[str, Any]:
-        """Requests served and faults injected (by kind), and the date being replayed."""
+        """Requests served and faults injected (by kind), the date being replayed, how much the Hub moved."""
         served = self.data.snapshot_date(self.as_of)
         return {
             "requests": len(self.request_log),
+            "cdn_requests": len(self.cdn_log),
             "faults": dict(Counter(entry["kind"] for entry in self.fault_log)),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "snapshot_date": served.isoformat() if served else None,
+            "moving": self.moving.to_dict() if self.moving else None,
         }
 
     def __enter__(self) -> ReplayHub:
@@ -113,10 +158,14 @@ class ReplayHub:
                  tb: TracebackType | None) -> None:
         self.stop()
 
-    def _answer(self, method: str, target: str, headers: Any, host_header: str | None) -> Response:
-        """Log, inject the planned faults, and answer one Hub API request."""
+    def _answer(self, method: str, target: str, headers: Any, host_header: str | None,
+                role: str = "hub") -> Response:
+        """Log, inject the planned faults, move the Hub before a listing page, and answer one request."""
         path, _, query = target.partition("?")
-        self.request_log.append((method, path))
+        if role == "cdn":
+            self.cdn_log.append((method, path, bool(headers.get("Authorization"))))
+        else:
+            self.request_log.append((method, path))
         plan = self.faults
         before = plan.pick(method, target, faults.BEFORE_KINDS) if plan else None
         if before is not None:
@@ -127,7 +176,13 @@ class ReplayHub:
             time.sleep(before.seconds)
         base_url = f"http://{host_header}" if host_header else self.url
         request = Request(method, path, parse_qsl(query, keep_blank_values=True), headers, base_url)
-        response = api.handle(self.data, self.as_of, self.page_size, request)
+        moving = self.moving
+        if role == "cdn":
+            response = api.cdn(self.data, request)
+        else:
+            if moving is not None and method == "GET" and path.rstrip("/") == "/api/models":
+                moving.advance(self.data, self.as_of)
+            response = api.handle(self.data, self.as_of, self.page_size, request, self.storage)
         if plan is not None:
             after = plan.pick(method, target, faults.AFTER_KINDS,
                               lambda rule: faults.applicable(rule, response, method))
@@ -152,6 +207,11 @@ class ReplayHub:
             if method == "POST" and path == "/_replay/faults":
                 self.faults = FaultPlan.from_dict(payload) if payload else None
                 return json_response(self.faults.to_dict() if self.faults else {})
+            if method == "POST" and path == "/_replay/moving":
+                moving = MovingHub.from_dict(payload) if payload else None
+                self.stop_moving()
+                self.moving = moving
+                return json_response(moving.to_dict() if moving else {})
         except (ValueError, TypeError) as exc:
             return json_response({"error": str(exc)}, 400)
         return json_response({"error": f"unknown admin endpoint {method} {path}"}, 404)
@@ -161,6 +221,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     hub: ReplayHub
+    role: str
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)
@@ -205,10 +266,11 @@ class _Handler(BaseHTTPRequestHandler):
         hub = self.server.hub
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
-            if self.path.startswith("/_replay/"):
+            if self.path.startswith("/_replay/") and self.server.role == "hub":
                 response = hub._admin(self.command, self.path.partition("?")[0], body)
             else:
-                response = hub._answer(self.command, self.path, self.headers, self.headers.get("Host"))
+                response = hub._answer(self.command, self.path, self.headers, self.headers.get("Host"),
+                                       self.server.role)
         except Exception as exc:  # a bug must answer 500, not hang the client
             log.exception("replay Hub failed on %s %s", self.command, self.path)
             response = json_response({"error": f"replay Hub internal error: {exc}"}, 500)

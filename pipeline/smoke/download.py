@@ -17,6 +17,8 @@ from pathlib import Path
 
 from huggingface_hub.utils import filter_repo_objects
 
+from pipeline.hub_files import plain_http_downloads
+
 ALLOW_PATTERNS: tuple[str, ...] = (
     "*.json",           # config.json, tokenizer*.json, modules.json, 1_Pooling/config.json, ...
     "*vocab.txt",
@@ -139,10 +141,12 @@ def download(repo_id: str, revision: str, endpoint: str, cache_dir: Path, allow_
              allow_remote_code: bool) -> Path:
     """Fetch the needed files of ``repo_id`` at the pinned ``revision`` into ``cache_dir``; the snapshot folder.
 
-    ``endpoint`` is explicit (``HF_ENDPOINT`` is read only once, when huggingface_hub is imported).
+    ``endpoint`` is explicit (``HF_ENDPOINT`` is read only once, when huggingface_hub is imported). Files
+    come over plain HTTP, never Xet (pipeline/hub_files.py says why).
     """
     from huggingface_hub import snapshot_download
 
+    plain_http_downloads()
     validate_repo_id(repo_id)
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -75,11 +75,11 @@ def test_truncated_body(replay_hub: ReplayHub, tmp_path: Path) -> None:
 
 
 def test_dropped_connection_is_resumed_with_a_range_request(replay_hub: ReplayHub, tmp_path: Path) -> None:
-    replay_hub.faults = FaultPlan([FaultRule("drop", method="GET", path="model.safetensors", keep=0.25, times=1)])
-    path = hf_hub_download(TINY, "model.safetensors", cache_dir=tmp_path)
-    assert Path(path).read_bytes() == bytes(range(255, -1, -1)) * 16
-    assert replay_hub.fault_log[0]["detail"] == "connection closed after 1024 of 4096 bytes"
-    assert replay_hub.request_log.count(("GET", f"/{TINY}/resolve/main/model.safetensors")) == 2
+    replay_hub.faults = FaultPlan([FaultRule("drop", method="GET", path="config.json", keep=0.25, times=1)])
+    path = hf_hub_download(TINY, "config.json", cache_dir=tmp_path)
+    assert Path(path).read_bytes() == b'{"hidden_size": 8}\n'
+    assert replay_hub.fault_log[0]["detail"] == "connection closed after 4 of 19 bytes"
+    assert replay_hub.request_log.count(("GET", f"/{TINY}/resolve/main/config.json")) == 2
 
 
 def test_dropped_list_page_is_retried(replay_hub: ReplayHub) -> None:
@@ -146,8 +146,9 @@ def test_admin_endpoints_control_a_running_hub(replay_hub: ReplayHub) -> None:
     plan = {"rules": [{"kind": "status", "status": 500, "path": "^/api/models/", "times": 1}]}
     assert httpx2.post(f"{admin}/faults", json=plan).json()["rules"][0]["status"] == 500
     assert httpx2.get(f"{replay_hub.url}/api/models/{TINY}").status_code == 500
-    assert httpx2.get(f"{admin}/stats").json() == {"requests": 1, "faults": {"status": 1}, "as_of": "2025-01-13",
-                                                   "snapshot_date": "2025-01-13"}
+    assert httpx2.get(f"{admin}/stats").json() == {"requests": 1, "cdn_requests": 0, "faults": {"status": 1},
+                                                   "as_of": "2025-01-13", "snapshot_date": "2025-01-13",
+                                                   "moving": None}
     assert httpx2.post(f"{admin}/faults", json={}).json() == {} and replay_hub.faults is None
     assert httpx2.post(f"{admin}/as-of", json={"date": None}).json()["snapshot_date"] == "2025-01-20"
     assert httpx2.post(f"{admin}/as-of", json={"date": "13/01/2025"}).status_code == 400
