@@ -54,16 +54,13 @@ def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch, files: lis
         "source": source.kind,
         "synthetic_fields": list(source.synthetic_fields),
         "fixtures": len(fixtures),
-        "pages": fetched.pages,
-        "query_restarts": fetched.query_retries,
-        "caught_up": fetched.caught_up,
-        "repeated": fetched.repeated,
-        "complete_as_of": fetched.complete_as_of,
+        "listing": {"pages": fetched.pages, "query_restarts": fetched.query_retries, "caught_up": fetched.caught_up,
+                    "repeated": fetched.repeated, "complete_as_of": fetched.complete_as_of},
         "per_query": fetched.per_query,
         "issues": len(issues),
         "rejected": sum(i.action == "rejected" for i in issues),
-        "files_read": sum(f.error is None for f in files),
-        "files_unreadable": sum(f.error is not None for f in files),
+        "config_files": {"read": sum(f.error is None for f in files),
+                         "unreadable": sum(f.error is not None for f in files)},
     }
     with writer_slot():
         write_hub_snapshot(db, record, rows, families, issues, source, fixtures, files)

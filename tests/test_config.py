@@ -99,7 +99,7 @@ def test_only_finite_numbers_are_accepted(tmp_path, text, key):
     ("[hub]\nqueries = 'zh'\n", "hub.queries"),
     ("[[hub.queries]]\nname = 'a'\nfilter = 3\n", "hub.queries[0].filter"),
     ("[[hub.queries]]\nname = 'a'\nsearch = 3\n", "hub.queries[0].search"),
-    ("[[hub.queries]]\nname = 'a'\nsort = ['x']\n", "hub.queries[0].sort"),
+    ("[[hub.queries]]\nname = 'a'\nsearch = ['x']\n", "hub.queries[0].search"),
     ("[profiles.mine]\nweights = { speed = 1 }\ntask_weights = 1\n", "profiles.mine.task_weights"),
     ("[profiles.mine]\nweights = { speed = 1 }\ndescription = { a = 1 }\n", "profiles.mine.description"),
     ("[paths]\ndb = ''\n", "paths.db"),

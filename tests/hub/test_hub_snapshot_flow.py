@@ -27,7 +27,7 @@ def test_snapshot_rerun_and_failure(prefect_backend, replay_hub, config, tmp_pat
     replay_hub.as_of = DAY
     first = hub_snapshot(snapshot_date=DAY, config_path=config, db_path=warehouse, endpoint=replay_hub.url)
     again = hub_snapshot(snapshot_date=DAY, config_path=config, db_path=warehouse, endpoint=replay_hub.url)
-    assert first["models"] == again["models"] >= 24 and first["pages"] >= 4
+    assert first["models"] == again["models"] >= 24 and first["listing"]["pages"] >= 4
 
     replay_hub.faults = FaultPlan(rules=[FaultRule(kind="status", status=400, path=r"^/api/models")])
     with pytest.raises(Exception, match="failed after 4 attempts"):
@@ -55,8 +55,8 @@ def test_a_snapshot_of_a_moving_hub_is_complete_and_says_what_it_could_not_settl
         stored = [r[0] for r in con.execute("select model_id from model_snapshots").fetchall()]
         details = json.loads(con.execute("select details from runs").fetchone()[0])
     assert sorted(stored) == sorted(truth) and len(truth) > 600
-    assert result["caught_up"] > 0 and result["repeated"] == 0 and result["issues"] == 0
-    assert details["complete_as_of"] == max(busy_hub.data.records[m]["createdAt"] for m in truth)
+    assert result["listing"]["caught_up"] > 0 and result["listing"]["repeated"] == 0 and result["issues"] == 0
+    assert details["listing"]["complete_as_of"] == max(busy_hub.data.records[m]["createdAt"] for m in truth)
 
     busy_hub.stop_moving()
     monkeypatch.setattr("pipeline.hub.CATCH_UP_PASSES", 2)
