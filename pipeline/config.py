@@ -103,6 +103,8 @@ class HubConfig:
     """Whole-query attempts after the client's own per-request retries give up (truncated pages, broken cursors)."""
     retry_base_seconds: float = 1.0
     timeout_seconds: float = 60.0
+    budget_seconds: float = 300.0
+    """The most one step (Hub listing, C-MTEB download) spends waiting to retry the Hub before it gives up."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,8 @@ class SmokeConfig:
     max_model_mb: float = 1500.0
     max_run_mb: float = 5000.0
     timeout_seconds: float = 300.0
+    download_timeout_seconds: float = 1800.0
+    """Wall-time limit of one model's download; the download is aborted mid-stream when it passes."""
     memory_mb: int = 4096
     threads: int = 2
     batch_size: int = 32
@@ -320,6 +324,8 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("hub.page_size: must be between 1 and 1000")
     if hub.query_attempts < 1:
         raise ConfigError("hub.query_attempts: must be >= 1")
+    if not hub.budget_seconds > 0:
+        raise ConfigError("hub.budget_seconds: must be > 0")
 
     mteb = _section("mteb", MtebConfig, dict(raw.get("mteb", {})))
     if mteb.source not in ("hub", "checkout"):
@@ -351,7 +357,7 @@ def _build(raw: dict[str, Any]) -> Config:
     for key in ("top_n", "memory_mb", "threads", "batch_size", "dask_workers", "parallel"):
         if getattr(smoke, key) < (0 if key == "top_n" else 1):
             raise ConfigError(f"smoke.{key}: must be positive")
-    for key in ("max_model_mb", "max_run_mb", "timeout_seconds"):
+    for key in ("max_model_mb", "max_run_mb", "timeout_seconds", "download_timeout_seconds"):
         if getattr(smoke, key) <= 0:
             raise ConfigError(f"smoke.{key}: must be > 0")
 

@@ -1,19 +1,21 @@
 """Query the Hub's model list: the configured searches, unioned and de-duplicated.
 
-Uses huggingface_hub's own HTTP stack (session, headers, token handling, ``http_backoff`` that honours
-``Retry-After`` and ``RateLimit`` on 429/5xx) and follows the ``Link: rel="next"`` cursor exactly as
-``HfApi.list_models`` does, but keeps each item as the raw JSON object: ``HfApi.list_models`` builds a
-``ModelInfo`` inside its generator, so one malformed item (a missing ``id``, a date without ``Z``) would
-abort the whole listing. Here such an item becomes a counted :class:`~pipeline.issues.DataIssue`.
+Uses huggingface_hub's own HTTP stack (session, headers, token handling) and follows the
+``Link: rel="next"`` cursor exactly as ``HfApi.list_models`` does, but keeps each item as the raw JSON
+object: ``HfApi.list_models`` builds a ``ModelInfo`` inside its generator, so one malformed item (a
+missing ``id``, a date without ``Z``) would abort the whole listing. Here such an item becomes a counted
+:class:`~pipeline.issues.DataIssue`.
 
-On top of the client's per-request retries, a whole query is retried with exponential backoff when a
-page cannot be read at all (a truncated body, a cursor the server rejects, retries exhausted): pages are
-cursor-linked, so the only consistent restart point is the first page.
+Each request is retried under the project's one policy (:mod:`pipeline.retry`: 429/5xx, timeouts and
+broken connections, ``Retry-After`` and ``RateLimit`` honoured, each retry logged once); on top of that a
+whole query is restarted when a page cannot be read at all (a truncated body, a cursor the server
+rejects, retries exhausted): pages are cursor-linked, so the only consistent restart point is the first
+page. A Hub that does not answer at all (connection refused, unknown host) fails the step at once, and
+all waiting together stays within ``hub.budget_seconds``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -21,9 +23,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline import retry
 from pipeline.config import EXPAND_FIELDS, HubConfig, HubQuery
 from pipeline.issues import DataIssue
-from warehouse.redact import redact
+from warehouse.redact import error_line
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +67,23 @@ def query_params(query: HubQuery, page_size: int, expand: tuple[str, ...] = EXPA
     return params
 
 
-def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float, token: str | bool | None = None) -> Iterator[list[Any]]:
+def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float, token: str | bool | None = None,
+               policy: retry.RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> Iterator[list[Any]]:
     """Yield each page of ``GET /api/models`` as parsed JSON, following the cursor links."""
-    from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
+    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
     headers = build_hf_headers(token=token)
-    response = http_backoff("GET", f"{endpoint}/api/models", params=params, headers=headers, timeout=timeout)
+    policy = policy or retry.RetryPolicy()
+
+    def get(url: str, query: list[tuple[str, Any]] | None = None) -> Any:
+        def once(_: int) -> Any:
+            answer = get_session().get(url, params=query, headers=headers, timeout=timeout)
+            hf_raise_for_status(answer)
+            return answer
+        return retry.call(once, "GET /api/models", policy, endpoint, sleep=sleep)
+
+    response = get(f"{endpoint}/api/models", params)
     while True:
-        hf_raise_for_status(response)
         page = response.json()
         if not isinstance(page, list):
             raise ValueError(f"expected a JSON list of models, got {type(page).__name__}")
@@ -79,17 +91,15 @@ def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float, tok
         next_url = response.links.get("next", {}).get("url")
         if not next_url:
             return
-        response = http_backoff("GET", next_url, headers=headers, timeout=timeout)
+        response = get(next_url)
 
 
-def _retryable(exc: Exception) -> bool:
-    from huggingface_hub.errors import HfHubHTTPError
-
-    if isinstance(exc, HfHubHTTPError):
-        status = exc.response.status_code if exc.response is not None else None
-        # 400 is what a server answers to a cursor it cannot decode: restarting the query helps.
-        return status is None or status in (400, 408, 429) or status >= 500
-    return isinstance(exc, (ValueError, OSError, json.JSONDecodeError)) or type(exc).__module__.startswith(("httpx", "httpcore"))
+def _restartable(exc: BaseException) -> bool:
+    """Worth restarting the query from its first page: a transport fault the per-request retries did not
+    cure, a page that is not the JSON list it should be, or a cursor the server rejects (it answers 400)."""
+    if retry.kind_of(exc) == retry.TRANSPORT or isinstance(exc, ValueError) and not hasattr(exc, "response"):
+        return True
+    return getattr(getattr(exc, "response", None), "status_code", None) == 400
 
 
 def run_query(
@@ -98,38 +108,41 @@ def run_query(
     cfg: HubConfig,
     token: str | bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    budget: retry.Budget | None = None,
 ) -> tuple[list[Any], int, int]:
     """All raw items of one query, its page count and how many restarts it needed."""
     params = query_params(query, cfg.page_size)
-    last: Exception | None = None
-    for attempt in range(cfg.query_attempts):
-        if attempt:
-            wait = cfg.retry_base_seconds * 2 ** (attempt - 1)
-            log.warning("query %s failed (%s); restarting in %.1f s", query.name, _one_line(last), wait)
-            sleep(wait)
+    budget = budget or retry.Budget(cfg.budget_seconds)
+    requests = retry.RetryPolicy(attempts=6, base_seconds=cfg.retry_base_seconds, budget=budget)
+    restarts = retry.RetryPolicy(attempts=cfg.query_attempts, base_seconds=cfg.retry_base_seconds, budget=budget)
+    state = {"restarts": 0, "pages": 0}
+
+    def attempt(number: int) -> list[Any]:
+        state["restarts"], state["pages"] = number - 1, 0
         items: list[Any] = []
-        pages = 0
-        try:
-            for page in iter_pages(endpoint, params, cfg.timeout_seconds, token):
-                items.extend(page)
-                pages += 1
-            return items, pages, attempt
-        except Exception as exc:
-            if not _retryable(exc):
-                raise HubFetchError(f"query {query.name!r} failed: {_one_line(exc)}") from None
-            last = exc
-    raise HubFetchError(
-        f"query {query.name!r} failed after {cfg.query_attempts} attempts: {_one_line(last)}"
-    ) from None
+        for page in iter_pages(endpoint, params, cfg.timeout_seconds, token, requests, sleep):
+            items.extend(page)
+            state["pages"] += 1
+        return items
+
+    try:
+        items = retry.call(attempt, f"query {query.name}", restarts, endpoint, retry_on=_restartable, sleep=sleep)
+    except (retry.HubUnreachable, retry.RetryBudgetSpent) as exc:
+        raise HubFetchError(f"query {query.name!r}: {exc}") from None
+    except Exception as exc:
+        tries = f" after {cfg.query_attempts} attempts" if _restartable(exc) else ""
+        raise HubFetchError(f"query {query.name!r} failed{tries}: {error_line(exc)}") from None
+    return items, state["pages"], state["restarts"]
 
 
 def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> HubFetch:
-    """Run every configured query and union the results by model id."""
+    """Run every configured query and union the results by model id (all queries share one retry budget)."""
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     out = HubFetch()
+    budget = retry.Budget(cfg.budget_seconds)
     for query in cfg.queries:
-        items, pages, retries = run_query(endpoint, query, cfg, token, sleep)
+        items, pages, retries = run_query(endpoint, query, cfg, token, sleep, budget)
         out.pages += pages
         out.query_retries += retries
         out.per_query[query.name] = len(items)
@@ -145,9 +158,3 @@ def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool 
                 out.found_by[model_id].append(query.name)
     return out
 
-
-def _one_line(exc: BaseException | None) -> str:
-    if exc is None:
-        return "unknown error"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return redact(f"{type(exc).__name__}: {text}")[:300]
