@@ -20,8 +20,10 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.config import Config, ConfigError, load_config
+from pipeline.stopping import StopRequested, install_stop_handlers
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Embedding Radar: track, score and smoke-test Chinese text-embedding models.")
@@ -147,21 +149,26 @@ def sql(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="One read-only SELECT.")],
     fmt: Annotated[Fmt, typer.Option("--format", help="Output format.")] = Fmt.table,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, envvar="RADAR_SQL_TIMEOUT",
+                                           help="Stop the query after this many seconds.")] = 30.0,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Rows shown by the table format.")] = 1000,
 ) -> None:
-    """Read-only SQL against the warehouse."""
+    """Read-only SQL against the warehouse, stopped at a time limit."""
     from warehouse.sql import run_query, to_csv, to_json
 
-    result = run_query(ctx.obj.db, query)
+    result = run_query(ctx.obj.db, query, max_rows=max_rows if fmt is Fmt.table else None, timeout_seconds=timeout)
     if fmt is Fmt.csv:
         sys.stdout.write(to_csv(result))
     elif fmt is Fmt.json:
         sys.stdout.write(to_json(result) + "\n")
     else:
-        table = Table(*result.columns, show_lines=False)
+        from pipeline.terminal import cell
+
+        table = Table(*(cell(c) for c in result.columns), show_lines=False)
         for row in result.rows:
-            table.add_row(*("NULL" if v is None else str(v) for v in row))
+            table.add_row(*(cell(v) for v in row))
         out.print(table)
-        out.print(f"{len(result.rows)} row(s)")
+        out.print(result.summary(), highlight=False, markup=False)
 
 
 @app.command()
@@ -249,6 +256,7 @@ def import_cmd(
 def main() -> None:
     """Console entry point: one-line errors and non-zero exit codes."""
     debug = "--debug" in sys.argv
+    install_stop_handlers()
     try:
         app(standalone_mode=False)
     except typer.Exit as exc:
@@ -256,6 +264,9 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
+    except StopRequested as stop:   # SIGTERM: the run is recorded as cancelled; 128 + signal, as a shell would
+        err.print(f"cancelled: {stop}")
+        sys.exit(128 + stop.signum)
     except Exception as exc:  # the one place errors become a line for a person
         if debug:
             raise
@@ -264,9 +275,10 @@ def main() -> None:
         if isinstance(exc, ClickException):
             exc.show()
             sys.exit(exc.exit_code)
+        from pipeline.terminal import visible
         from warehouse.redact import redact
 
-        err.print(f"[bold red]error:[/] {redact(_one_line(exc))}", highlight=False)
+        err.print(Text.assemble(("error:", "bold red"), " ", visible(redact(_one_line(exc)))), highlight=False)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
 
 

@@ -20,8 +20,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.config import CRITERIA, CRITERIA_ZH, Config, load_config
+from pipeline.terminal import cell, visible
 from warehouse import db
 
 LICENSE_FILTERS = ("permissive",)
@@ -203,8 +205,9 @@ def _as_table(s: Shortlist) -> str:
     width = max(shutil.get_terminal_size(fallback=(160, 40)).columns, 120)
     console = Console(file=buffer, width=width, highlight=False, soft_wrap=False)
     weights = ", ".join(f"{c} {w:g}" for c, w in s.weights.items() if w > 0)
-    console.print(f"[bold]radar top[/] · profile [bold]{s.profile}[/] ({s.description}) · as of {s.as_of}")
-    console.print(f"weights: {weights} · missing data: {s.missing_policy}")
+    console.print(Text.assemble(("radar top", "bold"), " · profile ", (visible(s.profile), "bold"),
+                                f" ({visible(s.description)}) · as of {s.as_of}"))
+    console.print(cell(f"weights: {weights} · missing data: {s.missing_policy}"))
     table = Table(show_lines=True)
     for name, justify in (("#", "right"), ("Δ", "center"), ("model", "left"), ("score", "right"),
                           ("C-MTEB", "right"), ("params", "right"), ("dim", "right"), ("licence", "left"),
@@ -213,18 +216,18 @@ def _as_table(s: Shortlist) -> str:
     for m in s.models:
         tie = m["tied_ranks"]
         rank = f"{m['rank']}" + ("=" if tie and tie[0] != tie[1] else "")
-        table.add_row(
+        table.add_row(*(cell(v, keep_newlines=True) for v in (
             rank, _change(m["rank_change"]), m["model_id"] + (" ★" if m["pareto"] else ""),
             f"{m['total_score']:.3f}", "?" if m["cmteb_mean"] is None else f"{m['cmteb_mean']:.2f}",
             _size(m["params"]), "?" if m["embed_dim"] is None else str(m["embed_dim"]),
             _licence(m["license"], m["commercial_use"]),
-            "\n".join(m["reasons"]) or "-",
-        )
+            "\n".join(visible(r) for r in m["reasons"]) or "-",
+        )))
     if s.models:
         console.print(table)
     else:
         console.print("No ranked model passes the filters.")
-    console.print(_footer(s))
+    console.print(cell(_footer(s)))
     return buffer.getvalue()
 
 
