@@ -15,16 +15,19 @@ from pipeline.families import assign_families
 from pipeline.hub import HubFetch, default_endpoint, fetch_models
 from pipeline.normalize import normalize_all
 from warehouse.hub import known_bases, write_hub_snapshot
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def fetch(cfg: HubConfig, endpoint: str) -> HubFetch:
     """All configured queries, retried inside (client backoff per request, restarts per query)."""
     return fetch_models(cfg, endpoint)
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
     """Normalise, group families and write the snapshot and the run's end in one transaction."""
     rows, issues = normalize_all(fetched.items, fetched.found_by, record.snapshot_date)
@@ -52,6 +55,7 @@ def store(db: str, record: RunRecord, fetched: HubFetch) -> RunRecord:
 
 
 @flow(name="hub_snapshot", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def hub_snapshot(snapshot_date: str | date | None = None, config_path: str | None = None,
                  db_path: str | None = None, endpoint: str | None = None) -> dict:
     """Snapshot the models found by the configured Hub queries for one UTC date.

@@ -15,6 +15,7 @@ from pipeline.hub import default_endpoint
 from pipeline.smoke.execute import SmokeSettings, smoke_model
 from pipeline.smoke.result import SmokeResult
 from pipeline.smoke.select import Plan, Target, candidates, fetch_listings, plan, valid_ids, warehouse_state
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 from warehouse.smoke import write_smoke_results
 
@@ -22,6 +23,7 @@ TASK_RUNNERS = ("threads", "dask")
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def plan_tests(cfg: Config, db: str, endpoint: str, models: list[str] | None, force: bool) -> Plan:
     """Candidates (explicit list, or ranked top N + configured), their Hub listings, the budgets."""
     ranked, tested = warehouse_state(db, cfg.smoke.top_n)
@@ -30,11 +32,13 @@ def plan_tests(cfg: Config, db: str, endpoint: str, models: list[str] | None, fo
 
 
 @task(cache_policy=NO_CACHE, task_run_name="smoke {target.model_id}")
+@scrubbed
 def smoke_one(target: Target, smoke_settings: SmokeSettings) -> SmokeResult:
     return smoke_model(target, smoke_settings)
 
 
 @flow(name="smoke_models")
+@scrubbed
 def smoke_models(targets: list[Target], smoke_settings: SmokeSettings) -> list[SmokeResult]:
     """Fan the models out over the task runner chosen by the parent flow."""
     futures = [smoke_one.submit(t, smoke_settings) for t in targets]
@@ -56,6 +60,7 @@ def task_runner_for(kind: str, address: str | None, cfg: SmokeConfig) -> TaskRun
 
 
 @flow(name="smoke_tests", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def smoke_tests(config_path: str | None = None, db_path: str | None = None, models: list[str] | None = None,
                 force: bool = False, task_runner: str | None = None, dask_address: str | None = None) -> dict[str, Any]:
     """Download, load and check the selected models in isolated subprocesses; record every outcome.
