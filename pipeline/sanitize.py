@@ -78,6 +78,20 @@ def clean(value: str) -> Cleaned:
     return Cleaned(text, tuple(removed))
 
 
+def visible(text: str, keep_newlines: bool = False) -> str:
+    """``text`` with control characters, bidi controls and line separators written as ``\\uXXXX``: for
+    output (terminal, reports) of values that may not have been through :func:`clean`."""
+    if not _SUSPECT.search(text):
+        return text
+
+    def one(ch: str) -> str:
+        if ch == "\n" and keep_newlines:
+            return ch
+        return f"\\u{ord(ch):04x}" if _SUSPECT.match(ch) else ch
+
+    return "".join(map(one, text))
+
+
 def raw_digest(value: str) -> str:
     """``sha256:<hex>`` of the raw value's UTF-8 bytes (surrogates kept), to find it in the source again."""
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()

@@ -13,20 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
-from pipeline.sanitize import BIDI_CONTROLS, LINE_BREAKERS
-
-
-def visible(text: str, keep_newlines: bool = False) -> str:
-    """``text`` with control characters, bidi controls and line separators written as ``\\uXXXX``."""
-    def one(ch: str) -> str:
-        if ch == "\n" and keep_newlines:
-            return ch
-        code = ord(ch)
-        if code < 0x20 or 0x7F <= code <= 0x9F or ch in BIDI_CONTROLS or ch in LINE_BREAKERS:
-            return f"\\u{code:04x}"
-        return ch
-
-    return "".join(map(one, text))
+from pipeline.sanitize import visible
 
 
 def cell(value: Any, null: str = "NULL", keep_newlines: bool = False) -> Text:

@@ -211,10 +211,25 @@ REDACTED_LOGGERS = ("prefect", "huggingface_hub", "httpx", "httpx2", "httpcore",
 _FILTER = RedactingFilter()
 
 
+def _redacting_factory(original: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = original(*args, **kwargs)
+        if record.name.split(".")[0] in REDACTED_LOGGERS:
+            redact_record(record)
+        return record
+
+    factory.__radar_redacting__ = True  # type: ignore[attr-defined]
+    return factory
+
+
 def install_log_redaction() -> None:
     """Put :class:`RedactingFilter` on the loggers above (and their existing children) and on every handler
-    they or the root logger have, so records that propagate are redacted too. Safe to call repeatedly;
-    call it again after something reconfigures logging."""
+    they or the root logger have, so records that propagate are redacted too; records of those loggers'
+    children created later are redacted when they are made (the record factory). Safe to call
+    repeatedly; call it again after something reconfigures logging."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "__radar_redacting__", False):
+        logging.setLogRecordFactory(_redacting_factory(current))
     manager = logging.Logger.manager
     names = [n for n in list(manager.loggerDict) if n.split(".")[0] in REDACTED_LOGGERS]
     loggers = [logging.getLogger(), *(logging.getLogger(n) for n in {*REDACTED_LOGGERS, *names})]
