@@ -164,7 +164,9 @@ def sql(
     else:
         from pipeline.terminal import cell
 
-        table = Table(*(cell(c) for c in result.columns), show_lines=False)
+        table = Table(show_lines=False)
+        for column in result.columns:
+            table.add_column(cell(column))
         for row in result.rows:
             table.add_row(*(cell(v) for v in row))
         out.print(table)

@@ -196,7 +196,7 @@ def run_query(path: str | Path, query: str, max_rows: int | None = None,
         try:
             rel = con.sql(query)
             columns = list(rel.columns)
-            rows = rel.fetchmany(max_rows + 1) if max_rows else rel.fetchall()
+            rows = (rel.limit(max_rows + 1) if max_rows else rel).fetchall()
         except duckdb.InterruptException:
             raise QueryRejected(f"query stopped at the {timeout_seconds:g} s time limit (--timeout); "
                                 "narrow it, or raise the limit") from None
