@@ -65,6 +65,15 @@ def _status(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status behind ``exc`` (huggingface_hub often wraps the answer in another error), if any."""
+    for link in _chain(exc):
+        status = _status(link)
+        if status is not None:
+            return status
+    return None
+
+
 def _network_kind(exc: BaseException) -> str | None:
     """``unreachable`` / ``transport`` when ``exc`` itself says so, else None."""
     from_httpx = type(exc).__module__.split(".")[0] in _HTTPX

@@ -369,8 +369,9 @@ def _by_folder(paths: list[str]) -> dict[str, list[str]]:
 
 
 def _absent(exc: BaseException) -> bool:
-    """A 404 for one file: the file is not in the dataset (not a fault of the request)."""
-    return "EntryNotFoundError" in {c.__name__ for c in type(exc).__mro__}
+    """A 404 for one file: the file is not in the dataset (huggingface_hub reports it, and a 403 too, as
+    "entry not found"; the status behind it tells them apart)."""
+    return retry.http_status(exc) == 404
 
 
 TEXT_COLUMNS = ("model_name", "revision", "task_name", "split", "subset", "mteb_version", "file_format")
