@@ -187,6 +187,8 @@ def call(request: Callable[[int], T], what: str, policy: RetryPolicy, endpoint: 
         attempt += 1
         try:
             return request(attempt)
+        except (HubUnreachable, RetryBudgetSpent):
+            raise   # an inner call already decided: retrying the outer one cannot help
         except Exception as exc:
             kind = kind_of(exc)
             if kind == UNREACHABLE:
