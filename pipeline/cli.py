@@ -170,7 +170,7 @@ def sql(
         for row in result.rows:
             table.add_row(*(cell(v) for v in row))
         out.print(table)
-        out.print(result.summary(), highlight=False, markup=False)
+        out.print(result.summary(), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
