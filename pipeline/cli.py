@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.config import Config, ConfigError, load_config
-from pipeline.stopping import StopRequested, install_stop_handlers
+from pipeline.stopping import StopRequested, install_stop_handlers, received
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Embedding Radar: track, score and smoke-test Chinese text-embedding models.")
@@ -261,6 +262,8 @@ def main() -> None:
     install_stop_handlers()
     try:
         app(standalone_mode=False)
+        if received() is not None:   # a stop that a library caught on the way: still a stop
+            raise StopRequested(received()) if received() != signal.SIGINT else KeyboardInterrupt
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

@@ -18,6 +18,7 @@ from types import FrameType
 
 STOPPING = threading.Event()
 """Set once a stop was requested; long waits in other threads end when they see it."""
+_received: list[int] = []
 
 
 class StopRequested(BaseException):
@@ -29,6 +30,7 @@ class StopRequested(BaseException):
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
     STOPPING.set()
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
@@ -46,3 +48,9 @@ def install_stop_handlers() -> None:
 def is_stop(exc: BaseException) -> bool:
     """Whether ``exc`` means "stop was requested" (ours, Ctrl-C, or Prefect's ``TerminationSignal``)."""
     return isinstance(exc, (StopRequested, KeyboardInterrupt)) or type(exc).__name__ == "TerminationSignal"
+
+
+def received() -> int | None:
+    """The first stop signal this process received, if any (a library may have swallowed the exception:
+    Prefect turns Ctrl-C in a flow into a crashed run and returns)."""
+    return _received[0] if _received else None
