@@ -57,11 +57,16 @@ def load(dataset: str, url: str, cache: Path):
     return source.load(source.version())
 
 
+@pytest.fixture(scope="module")
+def base(_session_hub, datasets, tmp_path_factory):
+    """The dataset without faults, read once: what every case is compared with."""
+    return load(BASE, _session_hub.url, tmp_path_factory.mktemp("base-cache"))
+
+
 def test_a_c_mteb_snapshot_with_a_hostile_row_completes_and_records_one_data_issue(
-        prefect_backend, replay_hub, datasets, tmp_path) -> None:
+        prefect_backend, replay_hub, base, tmp_path) -> None:
     from flows.mteb_snapshot import mteb_snapshot
 
-    base = load(BASE, replay_hub.url, tmp_path / "base-cache")
     config = tmp_path / "radar.toml"
     config.write_text(f'[paths]\ncache_dir = "{tmp_path / "cache"}"\n[mteb]\ndataset = "{HOSTILE}"\n')
     done = mteb_snapshot(snapshot_date="2025-01-20", config_path=str(config), db_path=str(tmp_path / "w.duckdb"))
@@ -80,8 +85,7 @@ def test_a_c_mteb_snapshot_with_a_hostile_row_completes_and_records_one_data_iss
     assert kept == 1 and models == base.scores["model_name"].n_unique() + 1   # the row's score is kept
 
 
-def test_a_results_file_the_server_refuses_is_a_data_issue_and_the_rest_is_read(replay_hub, datasets, tmp_path) -> None:
-    base = load(BASE, replay_hub.url, tmp_path / "base-cache")
+def test_a_results_file_the_server_refuses_is_a_data_issue_and_the_rest_is_read(replay_hub, base, tmp_path) -> None:
     refused = r"/resolve/[^/]+/results/Alibaba-NLP__gme-Qwen2-VL-2B-Instruct/external/model_meta\.json"
     replay_hub.faults = FaultPlan(rules=[FaultRule(kind="status", status=403, path=refused)])
     snapshot = load(BASE, replay_hub.url, tmp_path / "cache")
@@ -93,8 +97,7 @@ def test_a_results_file_the_server_refuses_is_a_data_issue_and_the_rest_is_read(
     assert len(snapshot.metas) == len(base.metas) - 1
 
 
-def test_a_transport_fault_on_a_results_file_is_retried_and_changes_nothing(replay_hub, datasets, tmp_path) -> None:
-    base = load(BASE, replay_hub.url, tmp_path / "base-cache")
+def test_a_transport_fault_on_a_results_file_is_retried_and_changes_nothing(replay_hub, base, tmp_path) -> None:
     flaky = r"/resolve/[^/]+/results/Alibaba-NLP__gme-Qwen2-VL-2B-Instruct/external/model_meta\.json"
     replay_hub.faults = FaultPlan(rules=[FaultRule(kind="status", status=503, path=flaky, times=2)])
     snapshot = load(BASE, replay_hub.url, tmp_path / "cache")
