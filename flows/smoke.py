@@ -15,6 +15,7 @@ from pipeline.hub import default_endpoint
 from pipeline.smoke.execute import SmokeSettings, smoke_model
 from pipeline.smoke.result import SmokeResult
 from pipeline.smoke.select import Plan, Target, candidates, fetch_listings, plan, valid_ids, warehouse_state
+from pipeline.stopping import STOPPING, is_stop
 from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 from warehouse.smoke import write_smoke_results
@@ -40,9 +41,18 @@ def smoke_one(target: Target, smoke_settings: SmokeSettings) -> SmokeResult:
 @flow(name="smoke_models")
 @scrubbed
 def smoke_models(targets: list[Target], smoke_settings: SmokeSettings) -> list[SmokeResult]:
-    """Fan the models out over the task runner chosen by the parent flow."""
+    """Fan the models out over the task runner chosen by the parent flow.
+
+    On a stop request the workers still running are killed at once (:data:`~pipeline.stopping.STOPPING`):
+    Prefect's task runner waits for its threads before the stop can go on, and Prefect's own SIGTERM
+    handler, not ours, is in charge while a flow runs."""
     futures = [smoke_one.submit(t, smoke_settings) for t in targets]
-    return [f.result() for f in futures]
+    try:
+        return [f.result() for f in futures]
+    except BaseException as exc:
+        if is_stop(exc):
+            STOPPING.set()
+        raise
 
 
 def task_runner_for(kind: str, address: str | None, cfg: SmokeConfig) -> TaskRunner:
