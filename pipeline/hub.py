@@ -16,7 +16,6 @@ all waiting together stays within ``hub.budget_seconds``.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -27,8 +26,6 @@ from pipeline import retry
 from pipeline.config import EXPAND_FIELDS, HubConfig, HubQuery
 from pipeline.issues import DataIssue
 from warehouse.redact import error_line
-
-log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 import polars as pl
 from packaging.version import InvalidVersion, Version
 
+from pipeline import retry
 from pipeline.cmteb.quality import clean_scores
 from pipeline.cmteb.results_files import (
     EXPERIMENTS_DIR,
@@ -38,7 +39,6 @@ from pipeline.cmteb.results_files import (
     read_json,
     revision_dirs,
 )
-from pipeline import retry
 from pipeline.cmteb.tasks import known_tasks, task_aliases
 from pipeline.config import MtebConfig
 from pipeline.issues import DataIssue
