@@ -9,9 +9,10 @@ Three layers, each enough for the common case on its own:
   code is replaced by one whose text is redacted and which carries no library objects (an HTTP error holds
   the request with its ``Authorization`` header, and a body that may echo it), before Prefect logs it,
   stores its message in a state, or emits an event about it.
-* :class:`RedactingFilter` redacts log records (message, arguments and traceback text) on Prefect's and
-  huggingface_hub's loggers and on every handler of the root logger, for what the boundary cannot see:
-  a library that logs a URL or a server's answer on its own.
+* :class:`RedactingFilter` redacts log records (message, arguments and traceback text) on Prefect's,
+  huggingface_hub's and the HTTP stack's loggers and on every handler they or the root logger have (and a
+  record factory does the same for those loggers' children created later), for what the boundary cannot
+  see: a library that logs a URL, a response header or a server's answer on its own.
 """
 
 from __future__ import annotations
