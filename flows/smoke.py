@@ -15,7 +15,7 @@ from pipeline.hub import default_endpoint
 from pipeline.smoke.execute import SmokeSettings, smoke_model
 from pipeline.smoke.result import SmokeResult
 from pipeline.smoke.select import Plan, Target, candidates, fetch_listings, plan, valid_ids, warehouse_state
-from pipeline.stopping import STOPPING, is_stop
+from pipeline.stopping import note_stop
 from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 from warehouse.smoke import write_smoke_results
@@ -50,8 +50,7 @@ def smoke_models(targets: list[Target], smoke_settings: SmokeSettings) -> list[S
     try:
         return [f.result() for f in futures]
     except BaseException as exc:
-        if is_stop(exc):
-            STOPPING.set()
+        note_stop(exc)   # a function, not STOPPING itself: Dask pickles this flow's globals, and an Event cannot be
         raise
 
 

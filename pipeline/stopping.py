@@ -45,6 +45,12 @@ def install_stop_handlers() -> None:
         signal.signal(signum, _on_signal)
 
 
+def note_stop(exc: BaseException) -> None:
+    """Set :data:`STOPPING` if ``exc`` is a stop (for code that sees Prefect's ``TerminationSignal`` pass)."""
+    if is_stop(exc):
+        STOPPING.set()
+
+
 def is_stop(exc: BaseException) -> bool:
     """Whether ``exc`` means "stop was requested" (ours, Ctrl-C, or Prefect's ``TerminationSignal``)."""
     return isinstance(exc, (StopRequested, KeyboardInterrupt)) or type(exc).__name__ == "TerminationSignal"
