@@ -13,12 +13,17 @@ from prefect.concurrency.sync import concurrency
 from prefect.context import FlowRunContext, TaskRunContext
 from prefect.exceptions import ObjectNotFound
 
+from flows.server import tie_temporary_server_to_this_process
 from pipeline.config import Config, load_config
 from pipeline.dates import snapshot_date
 from pipeline.issues import DataIssue
+from pipeline.stopping import is_stop
 from warehouse import db as warehouse_db
-from warehouse.redact import redact
+from warehouse.redact import error_line, install_log_redaction
 from warehouse.runs import RunRecord, fail_run, finish_run, start_run
+
+install_log_redaction()   # Prefect configured its loggers on import; see warehouse.redact
+tie_temporary_server_to_this_process()
 
 WRITER_LIMIT = "duckdb-writer"
 """The Prefect global concurrency limit (limit 1) that every warehouse write holds; see :func:`writer_slot`."""
@@ -60,15 +65,19 @@ def log_issues(source: str, when: date, issues: Sequence[DataIssue]) -> None:
 
 @contextmanager
 def recorded_run(db: Path, flow_name: str, snapshot_date: date | None = None) -> Iterator[str]:
-    """Start a run record; if the body raises, record the failure (the data was rolled back) and re-raise."""
+    """Start a run record; if the body raises, record the failure (the data was rolled back) and re-raise.
+
+    A stop on request (SIGTERM, Ctrl-C, a Prefect cancellation) is recorded as ``cancelled``, not failed."""
     with writer_slot():
         run_id = start_run(db, flow_name, snapshot_date)
     try:
         yield run_id
     except BaseException as exc:
-        get_run_logger().error("%s failed: %s", flow_name, redact(f"{type(exc).__name__}: {exc}"))
+        stopped = is_stop(exc)
+        line = f"stopped on request ({type(exc).__name__})" if stopped else error_line(exc, 500)
+        get_run_logger().error("%s %s: %s", flow_name, "cancelled" if stopped else "failed", line)
         with writer_slot():
-            fail_run(db, run_id, exc)
+            fail_run(db, run_id, line, status="cancelled" if stopped else "failed")
         raise
 
 

@@ -10,6 +10,7 @@ from prefect.utilities.annotations import quote
 
 from flows.common import day, log_issues, recorded_run, settings, writer_slot
 from flows.notify import notify_failure
+from pipeline import retry
 from pipeline.config import Config, HubConfig
 from pipeline.families import assign_families
 from pipeline.hub import HubFetch, default_endpoint, fetch_models
@@ -18,26 +19,32 @@ from pipeline.normalize import SHA, normalize_all, valid_model_id
 from pipeline.provenance import describe_source
 from warehouse.hub import known_bases, write_hub_snapshot
 from warehouse.model_files import Candidate, files_to_read
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def fetch(cfg: HubConfig, endpoint: str) -> HubFetch:
     """All configured queries, retried inside (client backoff per request, restarts per query)."""
     return fetch_models(cfg, endpoint)
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def read_files(db: str, cfg: Config, endpoint: str, when: date, fetched: HubFetch) -> list[ModelFiles]:
     """The configuration files of listed models whose commit was not read before (dimension, context, size)."""
     candidates = [Candidate(model_id, item.get("sha") if SHA.match(str(item.get("sha"))) else None,
                             item.get("downloads") if isinstance(item.get("downloads"), int) else None)
                   for model_id, item in fetched.items.items() if valid_model_id(model_id)]
     wanted = files_to_read(db, when, candidates, cfg.hub.files_per_run)
-    return HubFiles(endpoint, cfg.cache_dir / "hub").read_many(wanted)
+    policy = retry.RetryPolicy(attempts=cfg.hub.query_attempts, base_seconds=cfg.hub.retry_base_seconds,
+                               budget=retry.Budget(cfg.hub.budget_seconds))
+    return HubFiles(endpoint, cfg.cache_dir / "hub", policy=policy).read_many(wanted)
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch, files: list[ModelFiles]) -> RunRecord:
     """Normalise, group families and write the snapshot, its source, the files read and the run's end in one
     transaction."""
@@ -69,6 +76,7 @@ def store(db: str, cfg: Config, record: RunRecord, fetched: HubFetch, files: lis
 
 
 @flow(name="hub_snapshot", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def hub_snapshot(snapshot_date: str | date | None = None, config_path: str | None = None,
                  db_path: str | None = None, endpoint: str | None = None) -> dict:
     """Snapshot the models found by the configured Hub queries for one UTC date.

@@ -13,21 +13,25 @@ from pipeline.cmteb.snapshot import BuiltSnapshot, build_snapshot
 from pipeline.cmteb.sources import ResultsSource, SourceSnapshot, open_source
 from pipeline.hub import default_endpoint
 from warehouse.cmteb import SnapshotInfo, hub_families, load_tables, snapshot_in_force, write_cmteb_snapshot
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def source_version(source: ResultsSource) -> str:
     """The source's current version (requests are retried inside on 429/5xx)."""
     return source.version()
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def read_source(source: ResultsSource, version: str) -> SourceSnapshot:
     return source.load(version)
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def build(db: str, when: date, snapshot: SourceSnapshot) -> tuple[BuiltSnapshot, date | None]:
     """Protocols, tables and the changes against the previous stored snapshot."""
     previous = snapshot_in_force(db, when, before=True)
@@ -37,6 +41,7 @@ def build(db: str, when: date, snapshot: SourceSnapshot) -> tuple[BuiltSnapshot,
 
 
 @flow(name="mteb_snapshot", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def mteb_snapshot(snapshot_date: str | date | None = None, config_path: str | None = None,
                   db_path: str | None = None, force: bool = False) -> dict:
     """Snapshot the C-MTEB results for one UTC date, unless the source is unchanged (or ``force``).
@@ -48,7 +53,7 @@ def mteb_snapshot(snapshot_date: str | date | None = None, config_path: str | No
     when = day(snapshot_date)
     logger = get_run_logger()
     with recorded_run(db, "mteb_snapshot", when) as run_id:
-        source = open_source(cfg.mteb, default_endpoint(), cfg.cache_dir)
+        source = open_source(cfg.mteb, default_endpoint(), cfg.cache_dir, cfg.hub.budget_seconds)
         version = source_version(source)
         record = RunRecord(run_id=run_id, flow="mteb_snapshot", snapshot_date=when, source_version=version)
         in_force = snapshot_in_force(db, when)

@@ -13,11 +13,13 @@ from pipeline.config import Config
 from pipeline.scoring import Scores
 from pipeline.scoring import compute_scores as compute
 from warehouse import db as warehouse_db
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 from warehouse.scores import write_scores
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def score(db: str, cfg: Config, as_of: date, full: bool) -> Scores:
     """Read the warehouse (read-only) and compute the pending trends, the criteria and the rankings."""
     with warehouse_db.reader(db) as con:
@@ -25,12 +27,14 @@ def score(db: str, cfg: Config, as_of: date, full: bool) -> Scores:
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def store(db: str, record: RunRecord, scores: Scores) -> RunRecord:
     with writer_slot():
         return write_scores(db, record, scores)
 
 
 @flow(name="scores", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def compute_scores(as_of: str | date | None = None, config_path: str | None = None, db_path: str | None = None,
                    full: bool = False) -> dict:
     """Trends for the snapshot dates not yet scored (``full``: all of them), criteria and rankings for ``as_of``.

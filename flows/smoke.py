@@ -17,6 +17,8 @@ from pipeline.hub import default_endpoint
 from pipeline.smoke.execute import SmokeSettings, smoke_model
 from pipeline.smoke.result import STATUSES, SmokeResult
 from pipeline.smoke.select import Plan, Target, candidates, fetch_listings, plan, valid_ids, warehouse_state
+from pipeline.stopping import note_stop
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 from warehouse.smoke import write_smoke_results
 
@@ -24,6 +26,7 @@ TASK_RUNNERS = ("threads", "dask")
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def plan_tests(cfg: Config, db: str, endpoint: str, models: list[str] | None, force: bool, as_of: date) -> Plan:
     """Candidates (explicit list, or ranked top N as of ``as_of`` + configured), their Hub listings, the budgets."""
     ranked, tested = warehouse_state(db, cfg.smoke.top_n, as_of)
@@ -32,15 +35,25 @@ def plan_tests(cfg: Config, db: str, endpoint: str, models: list[str] | None, fo
 
 
 @task(cache_policy=NO_CACHE, task_run_name="smoke {target.model_id}")
+@scrubbed
 def smoke_one(target: Target, smoke_settings: SmokeSettings) -> SmokeResult:
     return smoke_model(target, smoke_settings)
 
 
 @flow(name="smoke_models")
+@scrubbed
 def smoke_models(targets: list[Target], smoke_settings: SmokeSettings) -> list[SmokeResult]:
-    """Fan the models out over the task runner chosen by the parent flow."""
+    """Fan the models out over the task runner chosen by the parent flow.
+
+    On a stop request the workers still running are killed at once (:data:`~pipeline.stopping.STOPPING`):
+    Prefect's task runner waits for its threads before the stop can go on, and Prefect's own SIGTERM
+    handler, not ours, is in charge while a flow runs."""
     futures = [smoke_one.submit(t, smoke_settings) for t in targets]
-    return [f.result() for f in progress.track(futures, "Smoke tests", detail=lambda f: f.result().model_id)]
+    try:
+        return [f.result() for f in progress.track(futures, "Smoke tests", detail=lambda f: f.result().model_id)]
+    except BaseException as exc:
+        note_stop(exc)   # a function, not STOPPING itself: Dask pickles this flow's globals, and an Event cannot be
+        raise
 
 
 def task_runner_for(kind: str, address: str | None, cfg: SmokeConfig) -> TaskRunner:
@@ -58,6 +71,7 @@ def task_runner_for(kind: str, address: str | None, cfg: SmokeConfig) -> TaskRun
 
 
 @flow(name="smoke_tests", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def smoke_tests(config_path: str | None = None, db_path: str | None = None, models: list[str] | None = None,
                 force: bool = False, task_runner: str | None = None, dask_address: str | None = None,
                 snapshot_date: str | date | None = None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from flows.notify import notify_failure
 from flows.scores import compute_scores
 from flows.smoke import smoke_tests
 from flows.weekly_report import weekly_report
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 
 
@@ -88,6 +89,7 @@ def outcome_of(state: State) -> Outcome:
 
 
 @flow(name="weekly_pipeline", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def weekly_pipeline(snapshot_date: str | date | None = None, config_path: str | None = None,
                     db_path: str | None = None, force: bool = False) -> dict:
     """Hub snapshot, C-MTEB snapshot, scores, smoke tests and the weekly report for one UTC date.

@@ -14,22 +14,26 @@ from pipeline.config import Config
 from pipeline.report.build import BuiltReport, load, resolve_langs, write_report
 from pipeline.report.model import ReportData
 from warehouse.db import WarehouseMissing
+from warehouse.redact import scrubbed
 from warehouse.runs import RunRecord
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def read_week(db: str, cfg: Config, week: str | None) -> ReportData:
     """Every section's data for the week, through one read-only connection."""
     return load(db, cfg, week)
 
 
 @task(cache_policy=NO_CACHE)
+@scrubbed
 def write_files(data: ReportData, cfg: Config, langs: tuple[str, ...], reports_dir: str) -> BuiltReport:
     """Charts, Markdown and HTML for each language, written atomically under ``reports_dir/<week>/``."""
     return write_report(data, cfg, langs, reports_dir)
 
 
 @flow(name="weekly_report", on_failure=[notify_failure], on_crashed=[notify_failure])
+@scrubbed
 def weekly_report(week: str | None = None, lang: str | None = None, config_path: str | None = None,
                   db_path: str | None = None, reports_dir: str | None = None) -> dict:
     """Build ``reports/<week>/report.md`` and ``report.html`` (plus ``report.<lang>.*`` for the other

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pipeline import progress, terminal, usage
 from pipeline.config import Config, ConfigError, load_config
 from pipeline.dates import parse_date, snapshot_date
 from pipeline.output import render
+from pipeline.stopping import StopRequested, install_stop_handlers, received
 from pipeline.usage import UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -270,8 +272,11 @@ def sql(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="One read-only SELECT.")],
     fmt: Annotated[Fmt, typer.Option("--format", help=FORMAT_HELP)] = Fmt.table,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, envvar="RADAR_SQL_TIMEOUT",
+                                           help="Stop the query after this many seconds.")] = 30.0,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Rows shown by the table format.")] = 1000,
 ) -> None:
-    """Read-only SQL against the warehouse."""
+    """Read-only SQL against the warehouse, stopped at a time limit."""
     from warehouse.sql import QueryRejected, check_read_only, run_query
 
     c: Context = ctx.obj
@@ -280,10 +285,10 @@ def sql(
     except QueryRejected as exc:
         raise UsageError(f"QUERY: {exc}") from None
     usage.warehouse_to_read(c.db, c.db_label)
-    result = run_query(c.db, query)
+    result = run_query(c.db, query, max_rows=max_rows if fmt is Fmt.table else None, timeout_seconds=timeout)
     emit(result.columns, [list(r) for r in result.rows], fmt)
     if fmt is Fmt.table:
-        out.print(f"{len(result.rows)} row(s)")
+        out.print(Text(result.summary()), soft_wrap=True)
 
 
 @app.command()
@@ -473,21 +478,27 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors; exit 2 for usage mistakes, 1 for failed work."""
     args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
     debug = "--debug" in args
+    install_stop_handlers()
     try:
         code = app(args=args, prog_name="radar", standalone_mode=False)
+        if received() is not None:   # a stop that a library caught on the way: still a stop
+            raise StopRequested(received()) if received() != signal.SIGINT else KeyboardInterrupt
     except typer.Exit as exc:
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
+    except StopRequested as stop:   # SIGTERM: the run is recorded as cancelled; 128 + signal, as a shell would
+        err.print(Text(f"cancelled: {stop}"))
+        sys.exit(128 + stop.signum)
     except Exception as exc:  # the one place errors become a line for a person
         if debug:
             raise
-        from warehouse.redact import redact
+        from pipeline.output import printable
 
         status, line = describe(exc)
         if line:  # empty: the help was shown instead (no arguments at all)
-            err.print(Text("error: ", style="bold red") + Text(redact(line)), soft_wrap=True)
+            err.print(Text("error: ", style="bold red") + Text(printable(line)), soft_wrap=True)
         sys.exit(status)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -118,6 +118,8 @@ class HubConfig:
     files_per_run: int = 300
     """Repositories whose configuration files (dimension, context, vocabulary) are read per snapshot: new
     or changed commits only, benchmarked models first, then by downloads; 0 turns the reading off."""
+    budget_seconds: float = 300.0
+    """The most one step (Hub listing, C-MTEB download) spends waiting to retry the Hub before it gives up."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,8 @@ class SmokeConfig:
     max_model_mb: float = 1500.0
     max_run_mb: float = 5000.0
     timeout_seconds: float = 300.0
+    download_timeout_seconds: float = 1800.0
+    """Wall-time limit of one model's download; the download is aborted mid-stream when it passes."""
     memory_mb: int = 4096
     threads: int = 2
     batch_size: int = 32
@@ -443,6 +447,8 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("hub.timeout_seconds: must be > 0")
     if hub.retry_base_seconds < 0:
         raise ConfigError("hub.retry_base_seconds: must be >= 0")
+    if not hub.budget_seconds > 0:
+        raise ConfigError("hub.budget_seconds: must be > 0")
 
     mteb = _section("mteb", MtebConfig, _table(raw, "mteb"))
     if mteb.source not in ("hub", "checkout"):
@@ -474,7 +480,7 @@ def _build(raw: dict[str, Any]) -> Config:
     for key in ("top_n", "memory_mb", "threads", "batch_size", "dask_workers", "parallel"):
         if getattr(smoke, key) < (0 if key == "top_n" else 1):
             raise ConfigError(f"smoke.{key}: must be positive")
-    for key in ("max_model_mb", "max_run_mb", "timeout_seconds"):
+    for key in ("max_model_mb", "max_run_mb", "timeout_seconds", "download_timeout_seconds"):
         if getattr(smoke, key) <= 0:
             raise ConfigError(f"smoke.{key}: must be > 0")
 

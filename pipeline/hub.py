@@ -1,17 +1,20 @@
 """Query the Hub's model list: the configured searches, unioned and de-duplicated.
 
-Uses huggingface_hub's own HTTP stack (session, headers, token handling, ``http_backoff`` that honours
-``Retry-After`` and ``RateLimit`` on 429/5xx) and follows the ``Link: rel="next"`` cursor exactly as
-``HfApi.list_models`` does, but keeps each item as the raw JSON object: ``HfApi.list_models`` builds a
-``ModelInfo`` inside its generator, so one malformed item (a missing ``id``, a date without ``Z``) would
-abort the whole listing. Here such an item becomes a counted :class:`~pipeline.issues.DataIssue`.
+Uses huggingface_hub's own HTTP stack (session, headers, token handling) and follows the
+``Link: rel="next"`` cursor exactly as ``HfApi.list_models`` does, but keeps each item as the raw JSON
+object: ``HfApi.list_models`` builds a ``ModelInfo`` inside its generator, so one malformed item (a
+missing ``id``, a date without ``Z``) would abort the whole listing. Here such an item becomes a counted
+:class:`~pipeline.issues.DataIssue`.
 
 Every answer's :data:`~pipeline.provenance.REPLAY_HEADER` is kept: it is how the replay Hub says that it
 is the replay Hub (:func:`pipeline.provenance.describe_source`).
 
-On top of the client's per-request retries, a whole query is retried with exponential backoff when a
-page cannot be read at all (a truncated body, a cursor the server rejects, retries exhausted): pages are
-cursor-linked, so the only consistent restart point is the first page.
+Each request is retried under the project's one policy (:mod:`pipeline.retry`: 429/5xx, timeouts and
+broken connections, ``Retry-After`` and ``RateLimit`` honoured, each retry logged once); on top of that a
+whole query is restarted when a page cannot be read at all (a truncated body, a cursor the server
+rejects, retries exhausted): pages are cursor-linked, so the only consistent restart point is the first
+page. A Hub that does not answer at all (connection refused, unknown host) fails the step at once, and
+all waiting together stays within ``hub.budget_seconds``.
 
 The Hub moves while a listing is read (counters change, models are created), and its cursor is a keyset
 (the last item's sort value and ``_id``): sorted by a counter, a model whose count jumps over the cursor is
@@ -23,8 +26,6 @@ models already read (docs/replay-hub.md, "A moving Hub").
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import re
 import time
@@ -32,13 +33,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline import progress
+from pipeline import progress, retry
 from pipeline.config import EXPAND_FIELDS, HubConfig, HubQuery
 from pipeline.issues import DataIssue
 from pipeline.provenance import REPLAY_HEADER
-from warehouse.redact import redact
-
-log = logging.getLogger(__name__)
+from warehouse.redact import error_line
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 ENUMERATION_SORT = "createdAt"
@@ -105,16 +104,25 @@ def query_params(query: HubQuery, page_size: int, expand: tuple[str, ...] = EXPA
     return params
 
 
-def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float,
-               token: str | bool | None = None) -> Iterator[tuple[list[Any], str | None]]:
+def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float, token: str | bool | None = None,
+               policy: retry.RetryPolicy | None = None,
+               sleep: Callable[[float], None] = time.sleep) -> Iterator[tuple[list[Any], str | None]]:
     """Yield each page of ``GET /api/models`` as parsed JSON with the source's announcement header (``None``
     from the Hub or a mirror), following the cursor links."""
-    from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
+    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
     headers = build_hf_headers(token=token)
-    response = http_backoff("GET", f"{endpoint}/api/models", params=params, headers=headers, timeout=timeout)
+    policy = policy or retry.RetryPolicy()
+
+    def get(url: str, query: list[tuple[str, Any]] | None = None) -> Any:
+        def once(_: int) -> Any:
+            answer = get_session().get(url, params=query, headers=headers, timeout=timeout)
+            hf_raise_for_status(answer)
+            return answer
+        return retry.call(once, "GET /api/models", policy, endpoint, sleep=sleep)
+
+    response = get(f"{endpoint}/api/models", params)
     while True:
-        hf_raise_for_status(response)
         page = response.json()
         if not isinstance(page, list):
             raise ValueError(f"expected a JSON list of models, got {type(page).__name__}")
@@ -122,11 +130,12 @@ def iter_pages(endpoint: str, params: list[tuple[str, Any]], timeout: float,
         next_url = response.links.get("next", {}).get("url")
         if not next_url:
             return
-        response = http_backoff("GET", next_url, headers=headers, timeout=timeout)
+        response = get(next_url)
 
 
 def read_listing(endpoint: str, params: list[tuple[str, Any]], timeout: float, token: str | bool | None = None,
-                 seen: set[str] | None = None) -> Listing:
+                 seen: set[str] | None = None, policy: retry.RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> Listing:
     """Every page of one query, newest first, then the models created while they were read.
 
     A walk of one page is complete as of that page. After a longer walk, a catch-up pass reads from the
@@ -139,7 +148,7 @@ def read_listing(endpoint: str, params: list[tuple[str, Any]], timeout: float, t
     if seen is None:
         items: list[Any] = []
         pages = 0
-        for page, said in iter_pages(endpoint, params, timeout, token):
+        for page, said in iter_pages(endpoint, params, timeout, token, policy, sleep):
             items.extend(page)
             pages += 1
             if said is not None:
@@ -161,7 +170,7 @@ def read_listing(endpoint: str, params: list[tuple[str, Any]], timeout: float, t
     newest_first = [(k, min(int(v), CATCH_UP_PAGE) if k == "limit" else v) for k, v in params]
     for _ in range(CATCH_UP_PASSES):
         read = 0
-        for page, said in iter_pages(endpoint, newest_first, timeout, token):
+        for page, said in iter_pages(endpoint, newest_first, timeout, token, policy, sleep):
             read += 1
             if said is not None:
                 listing.announced.add(said)
@@ -183,14 +192,12 @@ def _item_id(item: Any) -> str | None:
     return model_id if isinstance(model_id, str) and model_id else None
 
 
-def _retryable(exc: Exception) -> bool:
-    from huggingface_hub.errors import HfHubHTTPError
-
-    if isinstance(exc, HfHubHTTPError):
-        status = exc.response.status_code if exc.response is not None else None
-        # 400 is what a server answers to a cursor it cannot decode: restarting the query helps.
-        return status is None or status in (400, 408, 429) or status >= 500
-    return isinstance(exc, (ValueError, OSError, json.JSONDecodeError)) or type(exc).__module__.startswith(("httpx", "httpcore"))
+def _restartable(exc: BaseException) -> bool:
+    """Worth restarting the query from its first page: a transport fault the per-request retries did not
+    cure, a page that is not the JSON list it should be, or a cursor the server rejects (it answers 400)."""
+    if retry.kind_of(exc) == retry.TRANSPORT or isinstance(exc, ValueError) and not hasattr(exc, "response"):
+        return True
+    return getattr(getattr(exc, "response", None), "status_code", None) == 400
 
 
 def run_query(
@@ -200,30 +207,33 @@ def run_query(
     token: str | bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
     seen: set[str] | None = None,
+    budget: retry.Budget | None = None,
 ) -> tuple[Listing, int]:
     """One query read to its end (:func:`read_listing`; only caught up past ``seen``) and how many restarts
-    it needed."""
+    it needed; every retry wait counts against ``budget``."""
     params = query_params(query, cfg.page_size)
-    last: Exception | None = None
-    for attempt in range(cfg.query_attempts):
-        if attempt:
-            wait = cfg.retry_base_seconds * 2 ** (attempt - 1)
-            log.warning("query %s failed (%s); restarting in %.1f s", query.name, _one_line(last), wait)
-            sleep(wait)
-        try:
-            return read_listing(endpoint, params, cfg.timeout_seconds, token, seen), attempt
-        except Exception as exc:
-            if not _retryable(exc):
-                raise HubFetchError(f"query {query.name!r} failed: {_one_line(exc)}") from None
-            last = exc
-    raise HubFetchError(
-        f"query {query.name!r} failed after {cfg.query_attempts} attempts: {_one_line(last)}"
-    ) from None
+    budget = budget or retry.Budget(cfg.budget_seconds)
+    requests = retry.RetryPolicy(attempts=6, base_seconds=cfg.retry_base_seconds, budget=budget)
+    restarts = retry.RetryPolicy(attempts=cfg.query_attempts, base_seconds=cfg.retry_base_seconds, budget=budget)
+    state = {"restarts": 0}
+
+    def attempt(number: int) -> Listing:
+        state["restarts"] = number - 1
+        return read_listing(endpoint, params, cfg.timeout_seconds, token, seen, requests, sleep)
+
+    try:
+        listing = retry.call(attempt, f"query {query.name}", restarts, endpoint, retry_on=_restartable, sleep=sleep)
+    except (retry.HubUnreachable, retry.RetryBudgetSpent) as exc:
+        raise HubFetchError(f"query {query.name!r}: {exc}") from None
+    except Exception as exc:
+        tries = f" after {cfg.query_attempts} attempts" if _restartable(exc) else ""
+        raise HubFetchError(f"query {query.name!r} failed{tries}: {error_line(exc)}") from None
+    return listing, state["restarts"]
 
 
 def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> HubFetch:
-    """Run every configured query and union the results by model id.
+    """Run every configured query and union the results by model id (all queries share one retry budget).
 
     Each query is complete as of its own last page; a final round catches the earlier queries up, so the
     whole snapshot holds every matching model created up to ``complete_as_of`` (and those found after).
@@ -231,15 +241,16 @@ def fetch_models(cfg: HubConfig, endpoint: str | None = None, token: str | bool 
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     out = HubFetch()
     seen: dict[str, set[str]] = {}
+    budget = retry.Budget(cfg.budget_seconds)
     for query in progress.track(cfg.queries, "Hub queries", detail=lambda q: q.name):
-        listing, retries = run_query(endpoint, query, cfg, token, sleep)
+        listing, retries = run_query(endpoint, query, cfg, token, sleep, budget=budget)
         seen[query.name] = {i for i in map(_item_id, listing.items) if i is not None}
         _merge(out, query, listing, retries)
     out.complete_as_of = max((i.get("createdAt") for i in out.items.values()
                               if isinstance(i.get("createdAt"), str) and _HUB_TIMESTAMP.match(i["createdAt"])),
                              default=None)
     for query in cfg.queries[:-1]:
-        _merge(out, query, *run_query(endpoint, query, cfg, token, sleep, seen[query.name]))
+        _merge(out, query, *run_query(endpoint, query, cfg, token, sleep, seen[query.name], budget))
     return out
 
 
@@ -269,8 +280,3 @@ def _merge(out: HubFetch, query: HubQuery, listing: Listing, retries: int) -> No
             out.found_by[model_id].append(query.name)
 
 
-def _one_line(exc: BaseException | None) -> str:
-    if exc is None:
-        return "unknown error"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return redact(f"{type(exc).__name__}: {text}")[:300]

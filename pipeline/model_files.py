@@ -18,16 +18,15 @@ integers are ignored and reported, and nothing here runs repository code.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import retry
 from pipeline.issues import DataIssue
-
-log = logging.getLogger(__name__)
+from warehouse.redact import error_line
 
 MAX_FILE_BYTES = 1 << 20
 """Configuration files are a few KB; anything over 1 MiB is not a configuration file and is not read."""
@@ -152,7 +151,8 @@ def read_lengths(files: ModelFiles, sbert: Any, tokenizer: Any) -> None:
 
 
 Fetch = Callable[[str], Any]
-"""Reads one file of the repository as parsed JSON; None when the repository does not have it."""
+"""Reads one file of the repository as parsed JSON (``json.JSONDecodeError`` or ``UnicodeDecodeError`` when
+it is not); None when the repository does not have it."""
 
 
 def model_files(model_id: str, sha: str | None, listing: Mapping[str, int], fetch: Fetch) -> ModelFiles:
@@ -169,7 +169,7 @@ def model_files(model_id: str, sha: str | None, listing: Mapping[str, int], fetc
             return None
         try:
             body = fetch(path)
-        except ValueError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:   # other errors are the reader's to judge
             files.issues.append(DataIssue.of("hub-files", model_id, path, "not valid JSON", "skipped", str(exc)))
             return None
         files.files.append(path)
@@ -187,37 +187,49 @@ def model_files(model_id: str, sha: str | None, listing: Mapping[str, int], fetc
 
 class HubFiles:
     """Reads configuration files through ``huggingface_hub`` (cached under ``cache_dir``), pinned to the
-    commit the snapshot listed, so a file read once is never fetched again."""
+    commit the snapshot listed, so a file read once is never fetched again.
 
-    def __init__(self, endpoint: str, cache_dir: Path, token: str | bool | None = None):
+    Requests are retried under ``policy`` (:mod:`pipeline.retry`). What the Hub answers about the repository
+    itself (missing, gated, a file that is not JSON) is the repository's result; a transport fault that
+    outlasts the retries, or a Hub that does not answer, is raised: the snapshot fails and its rerun reads
+    the files again, instead of storing an error that says nothing about the repository.
+    """
+
+    def __init__(self, endpoint: str, cache_dir: Path, token: str | bool | None = None,
+                 policy: retry.RetryPolicy | None = None):
         self.endpoint = endpoint.rstrip("/")
         self.cache_dir = Path(cache_dir)
         self.token = token
+        self.policy = policy or retry.RetryPolicy()
 
     def read(self, model_id: str, sha: str | None) -> ModelFiles:
-        """One repository; an unreadable repository is a result with ``error`` set, never an exception."""
+        """One repository; a repository the Hub refuses or lacks is a result with ``error`` set."""
         from huggingface_hub import HfApi, hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError
 
         api = HfApi(endpoint=self.endpoint, token=self.token)
         try:
-            info = api.model_info(model_id, revision=sha, files_metadata=True)
-        except (HfHubHTTPError, ValueError, OSError) as exc:
-            return ModelFiles(model_id, sha, error=_short(exc))
+            info = retry.call(lambda _: api.model_info(model_id, revision=sha, files_metadata=True),
+                              f"{model_id}: file listing", self.policy, self.endpoint)
+        except Exception as exc:
+            return ModelFiles(model_id, sha, error=_about_the_repository(exc))
         listing = {s.rfilename: s.size or 0 for s in info.siblings or []}
+        revision = info.sha or sha
 
         def fetch(path: str) -> Any:
             try:
-                local = hf_hub_download(model_id, path, revision=info.sha or sha, endpoint=self.endpoint,
-                                        cache_dir=self.cache_dir, token=self.token)
-            except EntryNotFoundError:
-                return None
+                local = retry.call(lambda attempt: hf_hub_download(
+                    model_id, path, revision=revision, endpoint=self.endpoint, cache_dir=self.cache_dir,
+                    token=self.token, force_download=attempt > 1), f"{model_id}/{path}", self.policy, self.endpoint)
+            except Exception as exc:
+                if retry.kind_of(exc) == retry.RECORD and retry.http_status(exc) == 404:
+                    return None
+                raise
             return json.loads(Path(local).read_text(encoding="utf-8"))
 
         try:
-            return model_files(model_id, info.sha or sha, listing, fetch)
-        except (HfHubHTTPError, OSError, UnicodeDecodeError) as exc:
-            return ModelFiles(model_id, sha, error=_short(exc))
+            return model_files(model_id, revision, listing, fetch)
+        except Exception as exc:
+            return ModelFiles(model_id, sha, error=_about_the_repository(exc))
 
     def read_many(self, models: Iterable[tuple[str, str | None]]) -> list[ModelFiles]:
         """Several repositories, :data:`WORKERS` at a time."""
@@ -226,7 +238,12 @@ class HubFiles:
             return list(pool.map(lambda m: self.read(*m), models))
 
 
-def _short(exc: BaseException) -> str:
-    from warehouse.redact import redact
-
-    return redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}")[:300]
+def _about_the_repository(exc: Exception) -> str:
+    """What the Hub answered about the repository: the error type and HTTP status (``GatedRepoError: HTTP
+    401``; the message is left out, it carries a request id that differs on every read), or the line of an
+    error the client raised itself (a path it refuses). Any other failure (transport, an unreachable Hub, a
+    bug) is raised again."""
+    if retry.kind_of(exc) != retry.RECORD:
+        raise exc
+    status = retry.http_status(exc)
+    return f"{type(exc).__name__}: HTTP {status}" if status is not None else error_line(exc)

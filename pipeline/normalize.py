@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pipeline.issues import DataIssue
+from pipeline.sanitize import clean_field
+from warehouse.redact import mask_secrets
 
 # The Hub's rules for repo names: letters, digits, "-", "_", "."; no "--" or ".."; at most 96 characters.
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
@@ -155,6 +157,9 @@ def normalize_item(item: dict[str, Any], snapshot_date: date, found_by: list[str
     if not valid_model_id(model_id):
         issue("id", "malformed model id", "rejected", model_id)
         return None, issues
+    if mask_secrets(model_id) != model_id:
+        issue("id", "model id contains a secret", "rejected")
+        return None, issues
 
     row = ModelRow(model_id=model_id, found_by=sorted(found_by or []))
     latest_ok = datetime.combine(snapshot_date + timedelta(days=1), datetime.min.time())
@@ -193,14 +198,14 @@ def normalize_item(item: dict[str, Any], snapshot_date: date, found_by: list[str
         if len(clean) > MAX_TAGS:
             issue("tags", f"more than {MAX_TAGS} tags, truncated", "kept", len(clean))
             clean = clean[:MAX_TAGS]
-        row.tags = clean
+        row.tags = [clean_field("hub", model_id, "tags", t, issues) for t in clean]
     elif tags is not None:
         issue("tags", "not a list", "nulled", tags)
 
     for key in ("pipeline_tag", "library_name"):
         value = item.get(key)
         if isinstance(value, str) and 0 < len(value) <= 100:
-            setattr(row, key, value)
+            setattr(row, key, clean_field("hub", model_id, key, value, issues))
         elif value is not None:
             issue(key, "not a short string", "nulled", value)
 
@@ -248,6 +253,8 @@ def normalize_item(item: dict[str, Any], snapshot_date: date, found_by: list[str
     if card is not None and not isinstance(card, dict):
         issue("cardData", "not an object", "nulled", card)
     license = license_of(row.tags, card)
+    if license is not None:
+        license = clean_field("hub", model_id, "license", license, issues) or None
     if license is not None and len(license) > MAX_LICENSE_LEN:
         issue("license", f"longer than {MAX_LICENSE_LEN} characters", "nulled", license)
         license = None

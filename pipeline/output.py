@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,14 +20,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.issues import printable as escape
+from pipeline.sanitize import visible
+from warehouse.redact import redact
 
 FORMATS = ("table", "csv", "json")
 
 
 def printable(text: str) -> str:
     """``text`` with control and format characters (ESC, NUL, bidi overrides) shown as escapes, not obeyed."""
-    return escape(text, sys.maxsize)
+    return visible(redact(text))
 
 
 def display(value: Any, null: str = "NULL") -> str:

@@ -30,11 +30,14 @@ from typing import Any
 import duckdb
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.config import CRITERIA, CRITERIA_ZH, Config, load_config
 from pipeline.output import FORMATS, to_csv
 from pipeline.provenance import Synthetic, synthetic_in
 from pipeline.report.i18n import has, t
+from pipeline.sanitize import visible
+from pipeline.terminal import cell
 from warehouse import db
 
 LICENSE_FILTERS = ("permissive",)
@@ -335,8 +338,9 @@ def _as_table(s: Shortlist) -> str:
     weights = ", ".join(f"{c} {w:g}" for c, w in s.weights.items() if w > 0)
     order = (f"quality first (bands of {s.quality_tolerance:g} C-MTEB point), then the weighted total"
              if s.quality_first else "the weighted total")
-    console.print(f"[bold]radar top[/] · profile [bold]{s.profile}[/] ({s.description}) · as of {s.as_of}")
-    console.print(f"ranked by {order} · weights: {weights} · missing data: {s.missing_policy}")
+    console.print(Text.assemble(("radar top", "bold"), " · profile ", (visible(s.profile), "bold"),
+                                f" ({visible(s.description)}) · as of {s.as_of}"))
+    console.print(cell(f"ranked by {order} · weights: {weights} · missing data: {s.missing_policy}"))
     table = Table(show_lines=True)
     for name, justify in (("#", "right"), ("Δ", "center"), ("model", "left"), ("score", "right"),
                           ("quality", "right"), ("C-MTEB", "right"), ("params", "right"), ("dim", "right"),
@@ -345,25 +349,25 @@ def _as_table(s: Shortlist) -> str:
     for m in s.models:
         tie = m["tied_ranks"]
         rank = f"{m['rank']}" + ("=" if tie and tie[0] != tie[1] else "")
-        table.add_row(
+        table.add_row(*(cell(v, keep_newlines=True) for v in (
             rank, _change(m["rank_change"]), m["model_id"] + (" ★" if m["pareto"] else ""),
             f"{m['total_score']:.3f}", _number(m["quality"]), _number(m["cmteb_mean"]),
             _size(m["params"]), "?" if m["embed_dim"] is None else str(m["embed_dim"]),
             _licence(m["license"], m["commercial_use"]), _smoke(m["smoke"]),
             "\n".join(m["reasons"]) or "-",
-        )
+        )))
     if s.models:
         console.print(table)
     else:
         console.print("No ranked model passes the filters.")
-    console.print(_footer(s))
+    console.print(cell(_footer(s)))
     if s.not_benchmarked:
-        console.print("\n[bold]Popular, not benchmarked[/] (no complete C-MTEB result, so no place in any ranking):")
+        console.print(Text.assemble("\n", ("Popular, not benchmarked", "bold"),
+                                    " (no complete C-MTEB result, so no place in any ranking):"))
         for p in s.not_benchmarked:
             tasks = f"{p['cmteb_tasks']} of 31 C-MTEB tasks" if p["cmteb_tasks"] else "no C-MTEB tasks"
-            console.print(f"  {p['model_id']} · {p['downloads_30d'] or 0:,} downloads/30 d · {tasks}"
-                          f" · {_size(p['params'])} · dim {p['embed_dim'] or '?'} · {p['license'] or 'licence ?'}",
-                          highlight=False)
+            console.print(cell(f"  {p['model_id']} · {p['downloads_30d'] or 0:,} downloads/30 d · {tasks}"
+                               f" · {_size(p['params'])} · dim {p['embed_dim'] or '?'} · {p['license'] or 'licence ?'}"))
     return buffer.getvalue()
 
 

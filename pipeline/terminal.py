@@ -6,6 +6,9 @@ every INFO line (Prefect's "Finished in state ..." included), tracebacks in log 
 ``--debug``: DEBUG logs too. Log lines pass through :func:`warehouse.redact.redact` and are printed as
 text, never as rich markup, with control characters escaped.
 
+Values from the warehouse reach rich the same way (:func:`cell`): a licence of ``[/x]`` once made
+``radar top`` die with ``MarkupError``, and ``[link=...]apache-2.0[/link]`` hid its own text.
+
 Progress goes to stderr, so ``radar run hub > result.json`` keeps stdout for the result. On a terminal it
 is a live rich display; elsewhere (a pipe, a CI log) it prints a line per unit of a top-level step and one
 when the step ends.
@@ -24,6 +27,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Ta
 from rich.text import Text
 
 from pipeline.output import printable
+from pipeline.sanitize import visible
 
 QUIET_ENV = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",   # huggingface_hub's and transformers' tqdm bars
@@ -178,3 +182,8 @@ class PlainProgress:
 
     def _say(self, line: str) -> None:
         self.console.print(Text(printable(line)), soft_wrap=True)
+
+
+def cell(value: Any, null: str = "NULL", keep_newlines: bool = False) -> Text:
+    """One warehouse value for a rich table or line: literal text (never markup), control characters escaped."""
+    return Text(null if value is None else visible(str(value), keep_newlines))

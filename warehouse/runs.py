@@ -78,9 +78,11 @@ def finish_run(con: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
     )
 
 
-def fail_run(path: str | Path, run_id: str, error: BaseException | str, details: dict[str, Any] | None = None) -> None:
-    """Record a failure in its own transaction (the failed work itself was rolled back)."""
+def fail_run(path: str | Path, run_id: str, error: BaseException | str, details: dict[str, Any] | None = None,
+             status: str = "failed") -> None:
+    """Record a failure (or, with ``status="cancelled"``, a stop on request) in its own transaction; the
+    failed work itself was rolled back."""
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     message = " ".join(str(message).split())[:500]
     with db.writer(path) as con:
-        finish_run(con, RunRecord(run_id=run_id, flow="", status="failed", error=message, details=details or {}))
+        finish_run(con, RunRecord(run_id=run_id, flow="", status=status, error=message, details=details or {}))

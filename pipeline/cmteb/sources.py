@@ -16,7 +16,6 @@ Both sources answer two questions: ``version()`` (cheap: is there anything new?)
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 import polars as pl
 from packaging.version import InvalidVersion, Version
 
-from pipeline import progress
+from pipeline import progress, retry
 from pipeline.cmteb.quality import clean_scores
 from pipeline.cmteb.results_files import (
     EXPERIMENTS_DIR,
@@ -44,6 +43,9 @@ from pipeline.cmteb.tasks import known_tasks, task_aliases
 from pipeline.config import MtebConfig
 from pipeline.hub_files import plain_http_downloads
 from pipeline.issues import DataIssue
+from pipeline.sanitize import clean_frame, clean_record
+from pipeline.smoke.download import UnsafeRepoError, validate_file_name
+from warehouse.redact import error_line
 
 RAW_SCHEMA: dict[str, pl.DataType] = {
     "model_name": pl.String,
@@ -261,51 +263,29 @@ def _merge_extras(main: pl.DataFrame, extras: pl.DataFrame) -> tuple[pl.DataFram
     return merged.select(list(RAW_SCHEMA)), unmatched
 
 
-def _transient(exc: Exception) -> bool:
-    """Worth another try: a 429/5xx answer, a broken or timed-out connection, a body cut short (a JSON
-    answer that does not parse, a download that fails huggingface_hub's size check)."""
-    from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError
-
-    if isinstance(exc, HfHubHTTPError):
-        status = exc.response.status_code if exc.response is not None else None
-        return status is None or status in (408, 429) or status >= 500
-    if isinstance(exc, EntryNotFoundError):
-        return False
-    return isinstance(exc, (ValueError, OSError)) or type(exc).__module__.startswith(("httpx", "httpcore"))
-
-
-def with_retries(call: Callable[[int], T], attempts: int, base_seconds: float) -> T:
-    """``call(attempt)`` (1-based), retried with exponential backoff on transient errors."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return call(attempt)
-        except Exception as exc:
-            if attempt == attempts or not _transient(exc):
-                raise
-            time.sleep(base_seconds * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
-
-
 class HubResults:
     """The HF dataset ``mteb/results`` through ``huggingface_hub`` (downloads cached under ``cache_dir``).
 
-    Every request is retried on transient errors (``attempts`` times in all, backoff from
-    ``retry_base_seconds``; a retried download starts afresh); files already in the cache for a commit
-    are not fetched again. Files come over plain HTTP, never Xet (pipeline/hub_files.py says why).
+    Every request is retried on transport faults under :mod:`pipeline.retry` (``attempts`` tries in all,
+    backoff from ``retry_base_seconds``, all waits within ``budget_seconds`` from the source's creation; a
+    retried download starts afresh); files already in the cache for a commit are not fetched again. A
+    results-tree file that cannot be had for a reason of its own (an unsafe path such as a
+    ``model_revision`` of ``../x``, a 4xx answer) is skipped and reported as a data issue: one bad record
+    never stops the snapshot. Files come over plain HTTP, never Xet (pipeline/hub_files.py says why).
     """
 
     def __init__(self, cfg: MtebConfig, endpoint: str, cache_dir: Path, token: str | None = None,
-                 attempts: int = 4, retry_base_seconds: float = 1.0):
+                 attempts: int = 4, retry_base_seconds: float = 1.0, budget_seconds: float = 300.0):
         self.cfg = cfg
         self.endpoint = endpoint.rstrip("/")
         self.cache_dir = Path(cache_dir)
         self.token = token
-        self.attempts = attempts
-        self.retry_base_seconds = retry_base_seconds
+        self.policy = retry.RetryPolicy(attempts=attempts, base_seconds=retry_base_seconds,
+                                        budget=retry.Budget(budget_seconds))
         self.name = f"hub:{cfg.dataset}"
 
-    def _retry(self, call: Callable[[int], T]) -> T:
-        return with_retries(call, self.attempts, self.retry_base_seconds)
+    def _retry(self, call: Callable[[int], T], what: str) -> T:
+        return retry.call(call, what, self.policy, self.endpoint)
 
     def _api(self):
         from huggingface_hub import HfApi
@@ -314,7 +294,8 @@ class HubResults:
 
     def version(self) -> str:
         """The dataset commit ``cfg.revision`` points at now."""
-        return self._retry(lambda _: self._api().dataset_info(self.cfg.dataset, revision=self.cfg.revision).sha)
+        return self._retry(lambda _: self._api().dataset_info(self.cfg.dataset, revision=self.cfg.revision).sha,
+                           f"{self.cfg.dataset}: dataset info")
 
     def load(self, version: str) -> SourceSnapshot:
         """Download commit ``version``'s parquet, then the tree files its rows need, and read them."""
@@ -325,19 +306,19 @@ class HubResults:
             self.cfg.dataset, repo_type="dataset", revision=version, endpoint=self.endpoint,
             cache_dir=self.cache_dir / "hub", allow_patterns=["data/train-*.parquet"], token=self.token,
             force_download=attempt > 1,
-        )))
+        ), f"{self.cfg.dataset}: parquet files"))
         main, counts = read_results_parquet(sorted((local / "data").glob("train-*.parquet")))
         folders, listing_issues = self._revision_folders(version, model_folders(main))
         wanted = tree_files_needed(main, folders)
-        fetched = self._download(version, wanted)
+        fetched, fetch_issues = self._download(version, wanted)
         tree = read_results_tree(local / "results", EXTRA_TASKS) if fetched else TreeRead()
         raw, unmatched = _merge_extras(main, _raw_frame(tree.rows))
-        scores, issues = clean_scores(raw)
+        scores, metas, issues = _checked(raw, tree.metas)
         details = {**counts, "revision_folders": sum(map(len, folders.values())), "tree_files_wanted": len(wanted),
-                   "tree_files_found": fetched, "tree_cells_without_parquet_row": unmatched,
-                   "model_meta_files": len(tree.metas)}
-        return SourceSnapshot(self.name, version, with_version_rank(scores), tree.metas,
-                              listing_issues + tree.issues + issues, details)
+                   "tree_files_found": fetched, "tree_files_refused": len(fetch_issues),
+                   "tree_cells_without_parquet_row": unmatched, "model_meta_files": len(tree.metas)}
+        return SourceSnapshot(self.name, version, with_version_rank(scores), metas,
+                              listing_issues + fetch_issues + tree.issues + issues, details)
 
     def _revision_folders(self, version: str, model_dirs: list[str]) -> tuple[dict[str, list[str]], list[DataIssue]]:
         """Every revision folder of each model folder (8 listings at a time): a model's metadata often sits
@@ -350,7 +331,8 @@ class HubResults:
         def one(model_dir: str) -> list[str]:
             try:
                 entries = self._retry(lambda _: list(self._api().list_repo_tree(
-                    self.cfg.dataset, path_in_repo=f"results/{model_dir}", revision=version, repo_type="dataset")))
+                    self.cfg.dataset, path_in_repo=f"results/{model_dir}", revision=version, repo_type="dataset")),
+                    f"results/{model_dir}: folder listing")
             except EntryNotFoundError:
                 return []
             except ValueError as exc:  # huggingface_hub refuses the path: the record, not the source, is bad
@@ -364,22 +346,73 @@ class HubResults:
         with ThreadPoolExecutor(max_workers=8) as pool:
             return dict(zip(model_dirs, pool.map(one, model_dirs), strict=True)), issues
 
-    def _download(self, version: str, paths: list[str]) -> int:
-        """Fetch ``paths`` of commit ``version`` into the cache (8 at a time); returns how many exist."""
+    def _download(self, version: str, paths: list[str]) -> tuple[int, list[DataIssue]]:
+        """Fetch ``paths`` of commit ``version`` into the cache (8 at a time): how many exist, and the files
+        that could not be had for a reason of their own (each a ``rejected`` data issue).
+
+        A wanted file that is simply absent (404) is expected: former task names are asked for too.
+        """
         from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError
+
+        issues: list[DataIssue] = []
+        safe: list[str] = []
+        for folder, names in _by_folder(paths).items():
+            try:
+                validate_file_name(folder)
+            except UnsafeRepoError:
+                issues.append(DataIssue.of("mteb", folder.removeprefix("results/"), "revision",
+                                           "unsafe path in the results tree; its files were not fetched",
+                                           "rejected", folder))
+                continue
+            safe += names
 
         def one(path: str) -> bool:
             try:
                 self._retry(lambda attempt: hf_hub_download(
                     self.cfg.dataset, path, repo_type="dataset", revision=version, endpoint=self.endpoint,
-                    cache_dir=self.cache_dir / "hub", token=self.token, force_download=attempt > 1))
-            except EntryNotFoundError:
+                    cache_dir=self.cache_dir / "hub", token=self.token, force_download=attempt > 1), path)
+            except Exception as exc:
+                if retry.kind_of(exc) != retry.RECORD:
+                    raise
+                if not _absent(exc):
+                    issues.append(DataIssue.of("mteb", path.removeprefix("results/"), "file",
+                                               "results file could not be fetched", "rejected", error_line(exc)))
                 return False
             return True
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            return sum(progress.track(pool.map(one, paths), "C-MTEB result files", total=len(paths)))
+        pool = ThreadPoolExecutor(max_workers=8)
+        try:
+            found = sum(progress.track(pool.map(one, safe), "C-MTEB result files", total=len(safe)))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)   # a stop signal or a dead Hub: do not wait
+            raise
+        pool.shutdown()
+        return found, sorted(issues, key=lambda i: i.record_id or "")
+
+
+def _by_folder(paths: list[str]) -> dict[str, list[str]]:
+    folders: dict[str, list[str]] = {}
+    for path in paths:
+        folders.setdefault(path.rsplit("/", 1)[0], []).append(path)
+    return folders
+
+
+def _absent(exc: BaseException) -> bool:
+    """A 404 for one file: the file is not in the dataset (huggingface_hub reports it, and a 403 too, as
+    "entry not found"; the status behind it tells them apart)."""
+    return retry.http_status(exc) == 404
+
+
+TEXT_COLUMNS = ("model_name", "revision", "task_name", "split", "subset", "mteb_version", "file_format")
+
+
+def _checked(raw: pl.DataFrame, metas: list[ModelMeta]) -> tuple[pl.DataFrame, list[ModelMeta], list[DataIssue]]:
+    """Sanitised text (:mod:`pipeline.sanitize`), then the quality checks; issues of both."""
+    raw, text_issues = clean_frame(raw, TEXT_COLUMNS, "mteb",
+                                   lambda row: f"{row['model_name']}/{row['task_name']}")
+    metas = [clean_record(m, "mteb", f"{m.model_name}@{m.revision}", text_issues) for m in metas]
+    scores, issues = clean_scores(raw)
+    return scores, metas, text_issues + issues
 
 
 _FOLDER = pl.col("model_name").str.replace_all("/", "__", literal=True)
@@ -437,11 +470,11 @@ class CheckoutResults:
 
     def load(self, version: str) -> SourceSnapshot:
         tree = self._tree()
-        scores, issues = clean_scores(_raw_frame(tree.rows))
+        scores, metas, issues = _checked(_raw_frame(tree.rows), tree.metas)
         details = {"task_files": tree.files, "other_task_files": tree.other_task_files,
                    "experiment_folders_skipped": tree.experiment_folders, "model_meta_files": len(tree.metas),
                    "files_digest": tree.digest}
-        return SourceSnapshot(self.name, version, with_version_rank(scores), tree.metas,
+        return SourceSnapshot(self.name, version, with_version_rank(scores), metas,
                               tree.issues + issues, details)
 
 
@@ -469,8 +502,8 @@ def git_head(path: Path) -> str | None:
     return None
 
 
-def open_source(cfg: MtebConfig, endpoint: str, cache_dir: Path) -> ResultsSource:
-    """The configured source: ``hub`` (default) or ``checkout``."""
+def open_source(cfg: MtebConfig, endpoint: str, cache_dir: Path, budget_seconds: float = 300.0) -> ResultsSource:
+    """The configured source: ``hub`` (default, retrying within ``budget_seconds``) or ``checkout``."""
     if cfg.source == "checkout":
         return CheckoutResults(cfg.checkout_path or "")
-    return HubResults(cfg, endpoint, cache_dir)
+    return HubResults(cfg, endpoint, cache_dir, budget_seconds=budget_seconds)

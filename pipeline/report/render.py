@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.report.i18n import HTML_LANG
+from pipeline.sanitize import visible
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,18 @@ _MD_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 """An underscore inside a word never starts emphasis (CommonMark), so ``ritrieve_zh_v1`` stays as typed."""
 
 
+_MD_AUTOLINK = re.compile(r"(?i)(?:\b(?:https?|ftp|mailto)(?=:)|\bwww(?=\.))(.)")
+"""What GitHub's autolink extension turns into a link without any brackets: a URL scheme or ``www.``.
+Escaping the punctuation (``https\\://``, ``www\\.``) renders the same text and breaks the match."""
+
+
 def md_escape(text: str) -> str:
-    """Text safe in Markdown (and in the HTML that Markdown renderers pass through)."""
-    text = re.sub(r"\s+", " ", str(text)).replace("&", "&amp;")
+    """Text safe in Markdown (and in the HTML that Markdown renderers pass through): no markup, no link
+    (bracketed or bare), no control character."""
+    text = visible(re.sub(r"\s+", " ", str(text))).replace("&", "&amp;")
     text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), text)
     text = _MD_EDGE_UNDERSCORE.sub(r"\\_", text)
+    text = _MD_AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(1), text)
     return "\\" + text if text.startswith("#") else text
 
 
@@ -175,7 +183,9 @@ def _cell_class(text: str, numeric: bool) -> str:
 
 def to_html(doc: Document) -> str:
     """One self-contained HTML page: inline CSS, charts as data URIs, a CSP that blocks every fetch."""
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(visible(text, keep_newlines=True))
+
     out = [
         "<!DOCTYPE html>",
         f'<html lang="{e(HTML_LANG.get(doc.lang, doc.lang))}">',

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from huggingface_hub.utils import filter_repo_objects
 
@@ -43,6 +45,16 @@ _MAX_PATH = 1000
 
 class UnsafeRepoError(ValueError):
     """A repository id or file name that could escape the cache or confuse the loaders."""
+
+
+class DownloadLimitExceeded(RuntimeError):
+    """A download passed its byte cap or its wall-time limit and was aborted mid-stream.
+
+    ``limit`` is ``bytes`` or ``time``."""
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 def validate_repo_id(repo_id: object) -> str:
@@ -137,12 +149,58 @@ def ensure_inside(snapshot: Path, root: Path) -> None:
             raise UnsafeRepoError(f"{path.relative_to(snapshot)} resolves outside the cache ({path.resolve()})")
 
 
+def limited_progress(max_bytes: int, seconds: float) -> type:
+    """A tqdm class for ``snapshot_download`` that aborts the download itself past a limit.
+
+    huggingface_hub reports every chunk it writes to its byte progress bars and announces each file's size
+    before streaming it; this class counts both and raises :class:`DownloadLimitExceeded` from inside the
+    stream, so a server that sends more than the listing promised (or sends it too slowly) is cut off
+    instead of filling the disk. It never draws anything.
+    """
+    from tqdm.auto import tqdm
+
+    deadline = time.monotonic() + seconds
+
+    def check_time() -> None:
+        if time.monotonic() > deadline:
+            raise DownloadLimitExceeded("time", f"download still running after the {seconds:g} s limit; aborted")
+
+    def check_bytes(count: float) -> None:
+        if count > max_bytes:
+            raise DownloadLimitExceeded("bytes", f"download passed its {max_bytes / 2**20:,.1f} MB cap "
+                                                 "(more than the file listing announced); aborted")
+
+    class LimitedProgress(tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._bytes = kwargs.get("unit") == "B"
+            self._counted = 0.0
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+            check_time()
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name == "total" and value and getattr(self, "_bytes", False):
+                check_bytes(value)   # the sizes announced so far
+            super().__setattr__(name, value)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            if self._bytes:
+                self._counted += n or 0
+                check_bytes(self._counted)
+            check_time()
+            return super().update(n)
+
+    return LimitedProgress
+
+
 def download(repo_id: str, revision: str, endpoint: str, cache_dir: Path, allow_pickle: bool,
-             allow_remote_code: bool) -> Path:
+             allow_remote_code: bool, max_bytes: int | None = None, seconds: float | None = None) -> Path:
     """Fetch the needed files of ``repo_id`` at the pinned ``revision`` into ``cache_dir``; the snapshot folder.
 
     ``endpoint`` is explicit (``HF_ENDPOINT`` is read only once, when huggingface_hub is imported). Files
-    come over plain HTTP, never Xet (pipeline/hub_files.py says why).
+    come over plain HTTP, never Xet (pipeline/hub_files.py says why). With
+    ``max_bytes`` / ``seconds`` the download is streamed under :func:`limited_progress` and aborted (raising
+    :class:`DownloadLimitExceeded`) as soon as it passes either.
     """
     from huggingface_hub import snapshot_download
 
@@ -150,8 +208,9 @@ def download(repo_id: str, revision: str, endpoint: str, cache_dir: Path, allow_
     validate_repo_id(repo_id)
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    progress = limited_progress(max_bytes or 2**62, seconds or float("inf")) if max_bytes or seconds else None
     folder = Path(snapshot_download(repo_id, revision=revision, endpoint=endpoint, cache_dir=cache_dir,
                                     allow_patterns=patterns(allow_pickle, allow_remote_code),
-                                    ignore_patterns=list(IGNORE_PATTERNS)))
+                                    ignore_patterns=list(IGNORE_PATTERNS), tqdm_class=progress))
     ensure_inside(folder, cache_dir)
     return folder

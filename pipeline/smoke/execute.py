@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.smoke.download import download, remote_code_reasons
+from pipeline.smoke.download import DownloadLimitExceeded, download, remote_code_reasons
 from pipeline.smoke.result import SmokeResult, hub_failure
 from pipeline.smoke.runner import run_worker
-from pipeline.smoke.select import Target
+from pipeline.smoke.select import MB, Target
+from warehouse.redact import error_line
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,21 @@ class SmokeSettings:
     memory_mb: float
     threads: int
     batch_size: int
+    max_model_mb: float = 1500.0
+    download_timeout_seconds: float = 1800.0
 
     @classmethod
     def from_config(cls, cfg: Config, endpoint: str) -> SmokeSettings:
         return cls(endpoint=endpoint.rstrip("/"), cache_dir=Path(cfg.cache_dir) / "models",
                    timeout_seconds=cfg.smoke.timeout_seconds, memory_mb=cfg.smoke.memory_mb,
-                   threads=cfg.smoke.threads, batch_size=cfg.smoke.batch_size)
+                   threads=cfg.smoke.threads, batch_size=cfg.smoke.batch_size,
+                   max_model_mb=cfg.smoke.max_model_mb,
+                   download_timeout_seconds=cfg.smoke.download_timeout_seconds)
+
+    def byte_cap(self, target: Target) -> int:
+        """What a model's download may stream: what its listing announced (plus 1 MB of slack), never more
+        than ``smoke.max_model_mb``. A server that sends more than it listed is cut off mid-file."""
+        return int(min(target.download_bytes + MB, self.max_model_mb * MB))
 
 
 def _folder_mb(folder: Path) -> float:
@@ -50,11 +60,14 @@ def smoke_model(target: Target, settings: SmokeSettings) -> SmokeResult:
 
     try:
         folder = download(target.model_id, target.revision, settings.endpoint, settings.cache_dir,
-                          allow_pickle=target.allow_pickle, allow_remote_code=target.trust_remote_code)
+                          allow_pickle=target.allow_pickle, allow_remote_code=target.trust_remote_code,
+                          max_bytes=settings.byte_cap(target), seconds=settings.download_timeout_seconds)
+    except DownloadLimitExceeded as exc:
+        return SmokeResult(target.model_id, target.revision, "too_large" if exc.limit == "bytes" else "download_error",
+                           error=str(exc), wall_seconds=elapsed(), **common)
     except Exception as exc:   # a download failure is this model's result, not the run's
-        message = " ".join(str(exc).split())[:300]
-        return SmokeResult(target.model_id, target.revision, hub_failure(exc),
-                           error=f"{type(exc).__name__}: {message}", wall_seconds=elapsed(), **common)
+        return SmokeResult(target.model_id, target.revision, hub_failure(exc), error=error_line(exc),
+                           wall_seconds=elapsed(), **common)
     download_seconds = elapsed()
     needs_code = remote_code_reasons(folder)
     if needs_code and not target.trust_remote_code:

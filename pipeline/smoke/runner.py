@@ -28,7 +28,9 @@ from typing import Any
 
 import psutil
 
+from pipeline.lifeline import launcher_argv
 from pipeline.smoke.result import PHASE_PREFIX, status_of
+from pipeline.stopping import STOPPING
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 POLL_SECONDS = 0.1
@@ -39,7 +41,7 @@ PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT")
 
 @dataclass(frozen=True)
 class ProcessOutcome:
-    """How a limited process ended. ``killed_for`` is ``timeout`` or ``memory`` when the runner killed it."""
+    """How a limited process ended. ``killed_for`` is ``timeout``, ``memory`` or ``stopped`` when the runner killed it."""
 
     returncode: int
     stdout: str
@@ -65,11 +67,16 @@ def run_limited(argv: Sequence[str], timeout_seconds: float, memory_mb: float, e
                 cwd: str | Path | None = None) -> ProcessOutcome:
     """Run ``argv`` until it exits, runs past ``timeout_seconds`` or its tree's RSS passes ``memory_mb``.
 
-    On a limit the whole process group is killed with SIGKILL (a hung native call ignores gentler signals).
+    On a limit, a stop request (:data:`~pipeline.stopping.STOPPING`) or an exception in this thread the whole
+    process group is killed with SIGKILL (a hung native call ignores gentler signals); ``python -m``/``-c``
+    commands run through :mod:`pipeline.lifeline`, so they also die if this process is SIGKILLed.
     stdout is returned whole; stderr only as its last lines, scanned for ``@@phase`` progress markers.
     """
     started = time.perf_counter()
-    proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
+    argv = list(argv)
+    if len(argv) > 2 and argv[1] in ("-m", "-c"):
+        argv = launcher_argv(argv)   # the worker dies with us, even if we are SIGKILLed
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
                             start_new_session=True)
     stdout_chunks: list[bytes] = []
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
@@ -89,27 +96,32 @@ def run_limited(argv: Sequence[str], timeout_seconds: float, memory_mb: float, e
     readers = [threading.Thread(target=read_stdout, daemon=True), threading.Thread(target=read_stderr, daemon=True)]
     for reader in readers:
         reader.start()
-    watched = psutil.Process(proc.pid)
     peak, killed_for = 0, None
     limit_bytes = memory_mb * 2**20
-    while proc.poll() is None:
-        if time.perf_counter() - started > timeout_seconds:
-            killed_for = "timeout"
-        else:
-            try:
-                rss = _tree_rss(watched)
-            except psutil.NoSuchProcess:
-                rss = 0
-            peak = max(peak, rss)
-            if rss > limit_bytes:
-                killed_for = "memory"
-        if killed_for:
+    try:
+        watched = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            if STOPPING.is_set():
+                killed_for = "stopped"
+            elif time.perf_counter() - started > timeout_seconds:
+                killed_for = "timeout"
+            else:
+                try:
+                    rss = _tree_rss(watched)
+                except psutil.NoSuchProcess:
+                    rss = 0
+                peak = max(peak, rss)
+                if rss > limit_bytes:
+                    killed_for = "memory"
+            if killed_for:
+                break
+            time.sleep(POLL_SECONDS)
+    finally:   # a limit, a stop request, or any exception here: the worker's whole group goes
+        if proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            break
-        time.sleep(POLL_SECONDS)
     returncode = proc.wait()
     for reader in readers:
         reader.join(timeout=5)
@@ -143,6 +155,8 @@ def _failure(failure_class: str, error: str) -> dict[str, Any]:
 def classify(outcome: ProcessOutcome, timeout_seconds: float, memory_mb: float) -> dict[str, Any]:
     """The worker's JSON result, or a failure record (status, failure_class, error) for how it died."""
     where = f" (last phase: {outcome.last_phase})" if outcome.last_phase else ""
+    if outcome.killed_for == "stopped":
+        return _failure("crash", f"stopped: the run was cancelled{where}")
     if outcome.killed_for == "timeout":
         return _failure("hang", f"no result within the {timeout_seconds:g} s wall-time limit{where}; killed")
     if outcome.killed_for == "memory":

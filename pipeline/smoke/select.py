@@ -21,6 +21,7 @@ from pipeline.issues import DataIssue
 from pipeline.smoke.download import UnsafeRepoError, refusal, selected_files, validate_repo_id
 from pipeline.smoke.result import SmokeResult, hub_failure
 from warehouse import db
+from warehouse.redact import error_line
 
 MB = 2**20
 
@@ -140,11 +141,6 @@ def valid_ids(found: Iterable[Candidate]) -> list[str]:
     return out
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
-
-
 def plan(found: Sequence[Candidate], listings: Mapping[str, Listing | Exception], tested: set[tuple[str, str]],
          cfg: SmokeConfig, force: bool = False) -> Plan:
     """Decide, in candidate order, what is tested, refused, skipped or already done."""
@@ -167,7 +163,7 @@ def plan(found: Sequence[Candidate], listings: Mapping[str, Listing | Exception]
         if listing is None or isinstance(listing, Exception):
             failure = "download_error" if listing is None else hub_failure(listing)
             error = ("repository not found on the Hub" if failure == "not_found"
-                     else "no Hub listing" if listing is None else _first_line(listing))
+                     else "no Hub listing" if listing is None else error_line(listing, first_line=True))
             record(c, None, failure, error)
             continue
         if (c.model_id, listing.sha) in tested and not force:

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from pipeline.model_files import MAX_FILE_BYTES, HubFiles, model_files
-from pipeline.replay_hub import RepoVersion
+from pipeline.replay_hub import FaultPlan, FaultRule, RepoVersion
+from pipeline.retry import TRANSPORT, RetryPolicy, kind_of
 
 
 def body(obj) -> bytes:
@@ -84,3 +85,22 @@ def test_parsing_needs_no_network():
     listing = {name: len(data) for name, data in ST_MODEL.items()}
     files = model_files("x/y", "a" * 40, listing, lambda path: json.loads(ST_MODEL[path]))
     assert (files.output_dim, files.max_tokens, files.sha) == (1792, 512, "a" * 40)
+
+
+def test_the_reason_a_repository_cannot_be_read_is_the_same_on_every_read(replay_hub, tmp_path):
+    """The stored error is the answer's type and status: the message's request id changes on each read, and
+    a changed text would make an unchanged repository look changed."""
+    first, second = (HubFiles(replay_hub.url, tmp_path / str(i)).read("gated-org/zh-embedding-gated", None)
+                     for i in range(2))
+    assert first.error == second.error == "GatedRepoError: HTTP 401"
+
+
+def test_a_transport_fault_is_retried_and_one_that_outlasts_the_retries_fails_the_read(replay_hub, repos, tmp_path):
+    quick = RetryPolicy(attempts=3, base_seconds=0.0)
+    replay_hub.faults = FaultPlan([FaultRule("status", path="st-dense/resolve/.*/modules.json", status=503, times=2)])
+    files = HubFiles(replay_hub.url, tmp_path / "a", policy=quick).read("files-test/st-dense", None)
+    assert files.error is None and files.output_dim == 1792   # the same as without faults
+    replay_hub.faults = FaultPlan([FaultRule("status", path="st-dense/resolve/.*/modules.json", status=503)])
+    with pytest.raises(Exception) as failed:   # not an error row: the snapshot fails, its rerun reads again
+        HubFiles(replay_hub.url, tmp_path / "b", policy=quick).read("files-test/st-dense", None)
+    assert kind_of(failed.value) == TRANSPORT

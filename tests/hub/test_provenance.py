@@ -141,4 +141,5 @@ def test_replay_snapshots_carry_the_banner_and_a_mirrors_do_not(prefect_backend,
             assert ("⚠" in _first_screen(report_dir, lang)) is synthetic, (warehouse, lang)
         method = (report_dir / "report.en.md").read_text(encoding="utf-8")
         kind = "the replay Hub, which declares synthetic data" if synthetic else "a mirror"
-        assert f"from {replay_hub.url if synthetic else mirror} ({kind})." in method
+        shown_url = (replay_hub.url if synthetic else mirror).replace("://", "\\://")   # Markdown escapes bare URLs
+        assert f"from {shown_url} ({kind})." in method

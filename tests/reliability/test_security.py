@@ -1,25 +1,23 @@
-"""Security: what users may run through `radar sql`, and where a Hugging Face token may never appear.
+"""Security: what users may run through `radar sql`, and what hostile Hub text may (not) do.
 
 tests/warehouse/test_db.py covers the plain write, ATTACH, COPY, INSTALL/LOAD and read_csv attempts;
 here are the less obvious ways out: replacement scans of file paths, every file-reading table function,
-the process environment, extension auto-install, and statements smuggled through ``query()``.
+the process environment, extension auto-install, statements smuggled through ``query()`` or wrapped in
+``EXPLAIN ANALYZE``, and the system functions that reveal paths or settings.
 
-The canary test runs real Hub snapshots with a canary ``HF_TOKEN``: one against the replay Hub and one
-against a mirror that echoes the request's Authorization header in its error (as some proxies and
-debug pages do), then looks for the canary everywhere the project writes: the console and log records,
-Prefect's logs, flow-run states and artifacts, and every text of every table of the warehouse.
+The hostile-text test serves the demo's Hub with hostile licences (markup for HTML, Markdown and rich,
+terminal escapes, NUL, a bidi override, a bare URL) and runs them through every flow into the warehouse,
+``radar top``, ``radar sql`` and the report. tests/reliability/test_canary.py is the canary-token test.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+import os
 import re
 import secrets
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
-from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -58,53 +56,33 @@ def warehouse(tmp_path: Path) -> Path:
         "CREATE SECRET s (TYPE s3, KEY_ID 'x', SECRET 'y')",
         "SET autoinstall_known_extensions = true",
         "SELECT 1 /* ; */ ; COPY runs TO '/tmp/leak.csv'",
+        "EXPLAIN ANALYZE COPY runs TO '{db}.tmp/leak.csv'",
+        "EXPLAIN /* x */ ANALYZE COPY (SELECT 1) TO '/tmp/leak.csv'",
+        "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT * FROM runs",
+        "EXPLAIN (ANALYZE, FORMAT json) INSERT INTO runs SELECT * FROM runs",
+        "SELECT * FROM duckdb_settings()",
+        "SELECT name, value FROM duckdb_settings() WHERE value LIKE '/%'",
+        "SELECT path FROM duckdb_databases()",
+        "SELECT * FROM duckdb_databases",
+        "SELECT * FROM pg_settings",
+        "SELECT \"CURRENT_SETTING\"('temp_directory')",
+        "SELECT * FROM pragma_database_list()",
+        "SELECT install_path FROM duckdb_extensions()",
+        "SELECT * FROM query('SELECT * FROM duckdb_settings()')",
+        "SELECT * FROM query_table('pg_settings')",
+        "SELECT * FROM query('SELECT ' || '1')",
     ],
 )
 def test_sql_has_no_way_to_the_file_system_or_the_environment(warehouse: Path, query: str) -> None:
     with pytest.raises(QueryRejected):
-        run_query(warehouse, query.format(dir=warehouse.parent))
+        run_query(warehouse, query.format(dir=warehouse.parent, db=warehouse))
     assert not Path("/tmp/leak.csv").exists() and not Path("/tmp/leak").exists()
+    assert not Path(f"{warehouse}.tmp").exists()
 
 
 def test_sql_still_answers_ordinary_reads(warehouse: Path) -> None:
     assert run_query(warehouse, "WITH t AS (SELECT count(*) AS n FROM runs) SELECT n FROM t").rows == [(0,)]
     assert run_query(warehouse, "SELECT * FROM query('SELECT 42')").rows == [(42,)]
-
-
-class EchoMirror:
-    """A Hub mirror that answers everything with 400 and echoes the Authorization header it received."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        mirror = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                auth = self.headers.get("Authorization", "")
-                mirror.seen.append(auth)
-                body = json.dumps({"error": f"bad request (you sent {auth})"}).encode()
-                self.send_response(400)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("X-Error-Message", f"bad request (you sent {auth})")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
-@pytest.fixture
-def echo_mirror() -> Iterator[EchoMirror]:
-    mirror = EchoMirror()
-    thread = threading.Thread(target=mirror.server.serve_forever, daemon=True)
-    thread.start()
-    yield mirror
-    mirror.server.shutdown()
-    mirror.server.server_close()
 
 
 def warehouse_text(path: Path) -> str:
@@ -135,44 +113,13 @@ def prefect_records() -> dict[str, str]:
     }
 
 
-def test_a_canary_token_never_leaves_the_hub_client(prefect_backend, replay_hub, echo_mirror, tmp_path, capfd,
-                                                    caplog, monkeypatch) -> None:
-    from flows.hub_snapshot import hub_snapshot
-
-    canary = f"hf_canary{secrets.token_hex(16)}"
-    monkeypatch.setenv("HF_TOKEN", canary)
-    config = tmp_path / "radar.toml"
-    config.write_text("[hub]\nquery_attempts = 2\nretry_base_seconds = 0.01\ntimeout_seconds = 5\n")
-    path = tmp_path / "w.duckdb"
-    replay_hub.as_of = date(2025, 1, 20)
-    caplog.set_level(logging.INFO)
-
-    done = hub_snapshot(snapshot_date="2025-01-20", config_path=str(config), db_path=str(path), endpoint=replay_hub.url)
-    assert done["models"] > 0
-    with pytest.raises(Exception) as failed:
-        hub_snapshot(snapshot_date="2025-01-21", config_path=str(config), db_path=str(path), endpoint=echo_mirror.url)
-    assert echo_mirror.seen and all(canary in seen for seen in echo_mirror.seen)   # the canary did travel
-
-    out, err = capfd.readouterr()
-    places = {
-        "stdout": out,
-        "stderr": err,
-        "log records": "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records),
-        "the error a caller gets": str(failed.value),
-        "warehouse": warehouse_text(path),
-        **prefect_records(),
-    }
-    with db.reader(path) as con:
-        statuses = sorted(r[0] for r in con.execute("SELECT status FROM runs").fetchall())
-        error = con.execute("SELECT error FROM runs WHERE status = 'failed'").fetchall()[0][0]
-    assert statuses == ["completed", "failed"] and "hf_***" in error
-    leaks = {where: next(line[:300] for line in text.splitlines() if canary in line)
-             for where, text in places.items() if canary in text}
-    assert leaks == {}, f"the canary token leaked into: {leaks}"
-
-
 HOSTILE_LICENCES = ("<script>alert('lic')</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)",
-                    "x](javascript:alert(2)) | <b>")
+                    "x](javascript:alert(2)) | <b>", "[/x]", "[link=https://evil.example]apache-2.0[/link]",
+                    "\x1b[31mred\x1b[0m\x1b]8;;https://evil.example\x07click\x1b]8;;\x07", "mit\x00\x00",
+                    "\u202emit\u202c", "see https://evil.example/licence")
+"""Markup for HTML, Markdown and rich; terminal escapes (colour, an OSC 8 hyperlink, BEL), NUL bytes, a bidi
+override, a bare URL."""
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -196,8 +143,15 @@ def hostile_demo_hub() -> Iterator:
         yield hub
 
 
-def test_hub_values_reach_the_report_escaped_and_the_token_never(prefect_backend, hostile_demo_hub, tmp_path,
-                                                                 monkeypatch) -> None:
+def radar(*args: str, db_path: Path) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess, as a user runs it (a wide, non-interactive terminal)."""
+    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", "--db", str(db_path), *args], capture_output=True,
+                          text=True, encoding="utf-8", env=env, timeout=120)
+
+
+def test_hostile_hub_text_is_harmless_in_reports_terminal_and_sql(prefect_backend, hostile_demo_hub, tmp_path,
+                                                                  monkeypatch) -> None:
     from flows.hub_snapshot import hub_snapshot
     from flows.mteb_snapshot import mteb_snapshot
     from flows.scores import compute_scores
@@ -215,16 +169,39 @@ def test_hub_values_reach_the_report_escaped_and_the_token_never(prefect_backend
         compute_scores(as_of=when, **common)
     built = weekly_report(reports_dir=str(tmp_path / "reports"), **common)
 
-    with db.reader(tmp_path / "w.duckdb") as con:
+    path = tmp_path / "w.duckdb"
+    with db.reader(path) as con:
         shown = {r[0] for r in con.execute("SELECT DISTINCT license FROM rankings WHERE rank <= 10").fetchall()}
+        stored = {r[0] for r in con.execute("SELECT DISTINCT license FROM model_snapshots").fetchall()}
+        counted = con.execute(
+            "SELECT field, problem, count(*), bool_and(excerpt LIKE 'sha256:%') FROM data_issues"
+            " WHERE problem LIKE 'removed %' GROUP BY ALL ORDER BY ALL").fetchall()
     assert shown & set(HOSTILE_LICENCES), "no hostile licence reached the ranked models: the test proves nothing"
+    assert {"[/x]", "[link=https://evil.example]apache-2.0[/link]", "mit", "[31mred[0m]8;;https://evil.example"
+            "click]8;;"} <= stored and not any(CONTROL.search(v or "") for v in stored)
+    problems = {(field, problem) for field, problem, _, hashed in counted if hashed}
+    assert {("tags", "removed control characters"), ("tags", "removed bidi controls")} <= problems
+
+    for args in (["top", "-n", "10"], ["top", "--profile", "commercial"],
+                 ["sql", "SELECT DISTINCT license FROM model_snapshots ORDER BY 1"],
+                 ["sql", "SELECT chr(27) || '[2J' || '[/x]' AS \"[bold]x\""]):   # text from before sanitising
+        done = radar(*args, db_path=path)
+        assert done.returncode == 0, (args, done.stderr)
+        assert not CONTROL.search(done.stdout + done.stderr), (args, done.stdout)
+        if args[0] == "sql":   # printed as written: markup neither crashes nor hides text
+            assert "[/x]" in done.stdout and ("[link=https://evil.example]apache-2.0[/link]" in done.stdout
+                                              or "\\u001b[2J[/x]" in done.stdout), done.stdout
+    assert "[/x]" in radar("top", "-n", "50", db_path=path).stdout
+
     pages = {Path(f).name: Path(f).read_text(encoding="utf-8") for f in built["files"]}
     assert any(name.endswith(".html") for name in pages) and any(name.endswith(".md") for name in pages)
     for name, text in pages.items():
         assert "<script" not in text and "<img src=x" not in text and "<b>" not in text, name   # charts are <img src="data:
         assert not re.search(r"""(href|src)\s*=\s*["']?\s*javascript:""", text, re.I), name
-        if name.endswith(".md"):   # a Markdown link, unless its bracket is escaped
+        if name.endswith(".md"):   # a Markdown link, unless its bracket is escaped; no bare URL to autolink
             assert not re.search(r"(?<!\\)\]\(javascript:", text), name
+            assert "evil.example" in text and not re.search(r"https?://evil", text), name
+        assert not CONTROL.search(text), name
         assert canary not in text, name
     html = next(text for name, text in pages.items() if name.endswith(".html"))
     assert "&lt;script&gt;alert(" in html   # the hostile value is there, as text
