@@ -330,6 +330,12 @@ class HubResults:
 
         def one(model_dir: str) -> list[str]:
             try:
+                validate_file_name(f"results/{model_dir}")
+            except UnsafeRepoError:   # a model name with control characters or '..': never sent to the Hub
+                issues.append(DataIssue.of("mteb", model_dir, "results folder",
+                                           "unsafe path in the results tree; not listed", "rejected", model_dir))
+                return []
+            try:
                 entries = self._retry(lambda _: list(self._api().list_repo_tree(
                     self.cfg.dataset, path_in_repo=f"results/{model_dir}", revision=version, repo_type="dataset")),
                     f"results/{model_dir}: folder listing")

@@ -16,8 +16,10 @@ from warehouse import db
 
 def test_sigterm_during_a_smoke_test_kills_the_worker_and_cancels_the_run(smoke_hub, smoke_config, tmp_path):
     config = smoke_config(tmp_path / "radar.toml", tmp_path / "cache", top_n=0, timeout_seconds=300)
+    with db.writer(tmp_path / "w.duckdb"):   # an empty warehouse: `radar run smoke` refuses a missing one
+        pass
     env = {**os.environ, "HF_ENDPOINT": smoke_hub.url, "PREFECT_HOME": str(tmp_path / "prefect"),
-           "PREFECT_API_URL": ""}
+           "PREFECT_API_URL": ""}   # empty: no server of the session's, radar run starts its own
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--db", str(tmp_path / "w.duckdb"), "--config",
                              str(config), "run", "smoke", "--model", "radar-test/broken-hangs"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
