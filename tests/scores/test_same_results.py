@@ -67,8 +67,9 @@ def frames(scores) -> dict[str, pl.DataFrame]:
             "criteria": scores.criteria, "rankings": scores.rankings, "facts": scores.facts}
 
 
-def same(name: str, got: pl.DataFrame, want: pl.DataFrame) -> None:
-    got, want = (f.select(sorted(want.columns)).sort(KEYS[name]) for f in (got, want))
+def same(name: str, got: pl.DataFrame, want: pl.DataFrame, keys: list[str] | None = None) -> None:
+    """Equal row by row (floats to 1e-9 relative), after sorting both by ``keys`` (default :data:`KEYS`)."""
+    got, want = (f.select(sorted(want.columns)).sort(keys or KEYS[name]) for f in (got, want))
     assert got.height == want.height, name
     for column in want.columns:
         a, b = got[column], want[column]
