@@ -2,10 +2,12 @@
 clock far off).
 
 One transaction removes everything dated that day: the Hub snapshot and its data issues, the C-MTEB
-snapshot (scores, boards, models, changes), and the trends, criteria and rankings as of that day. ``models``
-is recomputed from the remaining history (``first_seen``/``last_seen``; a model seen only that day goes).
-The runs that wrote the day stay as history, marked ``deleted``; the deletion itself is a run
-(``flow = 'delete_date'``) whose ``details`` hold the counts. Smoke results are not dated by snapshot and stay.
+snapshot (scores, boards, models, changes), the Hub snapshot's source, and the trends, facts, criteria
+(values and weights) and rankings as of that day. ``models`` is recomputed from the remaining history
+(``first_seen``/``last_seen``; a model seen only that day goes). The runs that wrote the day stay as
+history, marked ``deleted``; the deletion itself is a run (``flow = 'delete_date'``) whose ``details`` hold
+the counts. Smoke results measure a model revision, not the day, and stay; so do the configuration files
+read (``model_files``, one row per commit).
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ DATED: tuple[tuple[str, str], ...] = (
     ("cmteb_leaderboard", "snapshot_date"),
     ("cmteb_models", "snapshot_date"),
     ("cmteb_changes", "snapshot_date"),
+    ("hub_snapshots", "snapshot_date"),
     ("download_trends", "as_of"),
-    ("criteria_scores", "as_of"),
+    ("model_facts", "as_of"),
+    ("criterion_values", "as_of"),
+    ("profile_weights", "as_of"),
     ("rankings", "as_of"),
 )
 """Every table with rows dated by a snapshot, and its date column."""

@@ -262,7 +262,7 @@ def _rank(con, k: int, day: date, present: list[tuple]) -> None:
                 criteria.append({"as_of": day, "profile": profile, "model_id": model_id, "criterion": criterion,
                                  "raw_value": _quality(model_id) if criterion == "performance" else value * 100,
                                  "score": value if known else None, "weight": weights[criterion],
-                                 "contribution": value * weights[criterion] if known else None, "missing": not known,
+                                 "missing": not known,
                                  "estimated": criterion == "speed" and known and model_id not in measured})
         for m in present:
             if m[4] is not None:  # a quantized copy: scored, represented by its family's model
@@ -280,9 +280,12 @@ def _rank(con, k: int, day: date, present: list[tuple]) -> None:
                 " SELECT as_of, profile, model_id, rank, total_score, tie_group, rank_change, status, license,"
                 " commercial_use, pareto, quality, params, embed_dim, 'renormalise', 'scores' FROM frame")
     crit = pl.DataFrame(criteria)
-    con.execute("INSERT INTO criteria_scores (as_of, profile, model_id, criterion, raw_value, score, weight,"
-                " contribution, missing, estimated, run_id) SELECT as_of, profile, model_id, criterion, raw_value,"
-                " score, weight, contribution, missing, estimated, 'scores' FROM crit")
+    # every criterion stored per profile here (the values are made up per profile); criteria_scores joins them
+    con.execute("INSERT INTO criterion_values (as_of, profile, model_id, criterion, raw_value, score, missing,"
+                " estimated, run_id) SELECT as_of, profile, model_id, criterion, raw_value, score, missing, estimated,"
+                " 'scores' FROM crit")
+    con.execute("INSERT INTO profile_weights SELECT DISTINCT as_of, profile, criterion, weight, 'renormalise',"
+                " 'scores' FROM crit")
 
 
 def _board_rows(day: date) -> list[dict]:

@@ -195,8 +195,10 @@ def test_a_rerun_replaces_the_dates_rows(wh: WarehouseBuilder, cfg: Config):
     score(path, day(9), cfg)
     score(path, day(9), cfg)
     counts = rows(path, "SELECT (SELECT count(*) FROM download_trends) AS t, (SELECT count(*) FROM rankings) AS r,"
-                        " (SELECT count(*) FROM criteria_scores) AS c, (SELECT count(*) FROM model_facts) AS f")[0]
-    assert counts == {"t": 10, "r": 4, "c": 4 * 8, "f": 1}
+                        " (SELECT count(*) FROM criteria_scores) AS c, (SELECT count(*) FROM model_facts) AS f,"
+                        " (SELECT count(*) FROM criterion_values) AS v, (SELECT count(*) FROM profile_weights) AS w")[0]
+    # seven criteria stored once and fit once per profile; the view shows all eight per profile
+    assert counts == {"t": 10, "r": 4, "c": 4 * 8, "f": 1, "v": 7 + 4, "w": 4 * 8}
     runs = rows(path, "SELECT status, rows_written, details FROM runs WHERE flow = 'scores'")
     assert [r["status"] for r in runs] == ["completed", "completed"]
 

@@ -41,8 +41,8 @@ def per_date(path: Path) -> dict[tuple[str, date], int]:
 
 def test_deleting_a_date_removes_its_rows_everywhere_and_nothing_else(wh):
     before = per_date(wh)
-    assert {t for t, d in before if d == LAST} >= {"model_snapshots", "download_trends", "criteria_scores",
-                                                   "rankings", "data_issues"}
+    assert {t for t, d in before if d == LAST} >= {"model_snapshots", "download_trends",
+                                                   "criterion_values", "profile_weights", "rankings", "data_issues"}
     run_id = start_run(wh, "delete_date", LAST)
     counts = delete_snapshot_date(wh, LAST, RunRecord(run_id=run_id, flow="delete_date"))
 
