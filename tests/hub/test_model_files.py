@@ -97,10 +97,10 @@ def test_the_reason_a_repository_cannot_be_read_is_the_same_on_every_read(replay
 
 def test_a_transport_fault_is_retried_and_one_that_outlasts_the_retries_fails_the_read(replay_hub, repos, tmp_path):
     quick = RetryPolicy(attempts=3, base_seconds=0.0)
-    replay_hub.faults = FaultPlan([FaultRule("status", path="st-dense/resolve/.*/modules.json", status=503, times=2)])
+    replay_hub.faults = FaultPlan([FaultRule("truncate", path="st-dense/resolve/.*/modules.json", times=2)])
     files = HubFiles(replay_hub.url, tmp_path / "a", policy=quick).read("files-test/st-dense", None)
     assert files.error is None and files.output_dim == 1792   # the same as without faults
-    replay_hub.faults = FaultPlan([FaultRule("status", path="st-dense/resolve/.*/modules.json", status=503)])
+    replay_hub.faults = FaultPlan([FaultRule("truncate", path="st-dense/resolve/.*/modules.json")])
     with pytest.raises(Exception) as failed:   # not an error row: the snapshot fails, its rerun reads again
         HubFiles(replay_hub.url, tmp_path / "b", policy=quick).read("files-test/st-dense", None)
     assert kind_of(failed.value) == TRANSPORT

@@ -1,7 +1,8 @@
 -- Criteria stored once. Seven of the eight criteria do not depend on the profile, yet criteria_scores held
 -- them once per profile: four copies of most of the warehouse's rows, written on every scoring date.
 -- criterion_values holds each value once (fit once per profile), profile_weights each profile's weights and
--- missing-data policy, and criteria_scores is now a view with the same columns as before.
+-- missing-data policy, and criteria_scores is now a view with the same columns as before, which computes
+-- effective_weight and contribution from them as the scoring pass did.
 
 CREATE TABLE criterion_values (
     as_of               DATE NOT NULL,
@@ -22,17 +23,16 @@ CREATE TABLE profile_weights (
     as_of               DATE NOT NULL,
     profile             VARCHAR NOT NULL,
     criterion           VARCHAR NOT NULL,
-    weight              DOUBLE NOT NULL,
+    weight              DOUBLE,            -- NULL only where a warehouse before 007 stored none
     missing_policy      VARCHAR NOT NULL,  -- quartile | penalise | renormalise
     run_id              VARCHAR NOT NULL
 );
 
+-- Rows written before this migration keep their profile: nothing is merged, so an upgrade loses nothing
+-- whatever the old rows hold (only new scoring dates are stored once).
 INSERT INTO criterion_values
-SELECT as_of, CASE WHEN criterion = 'fit' THEN profile END, model_id, criterion, any_value(raw_value),
-       any_value(unit), any_value(score), bool_or(missing), bool_or(estimated), any_value(source), any_value(detail),
-       any_value(run_id)
-FROM criteria_scores
-GROUP BY as_of, CASE WHEN criterion = 'fit' THEN profile END, model_id, criterion;
+SELECT as_of, profile, model_id, criterion, raw_value, unit, score, missing, estimated, source, detail, run_id
+FROM criteria_scores;
 
 INSERT INTO profile_weights
 SELECT c.as_of, c.profile, c.criterion, any_value(c.weight),
