@@ -8,6 +8,7 @@ markup, control characters escaped). ``csv`` and ``json`` are for scripts: exact
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -93,16 +94,18 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: i
 
 def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Exact values; lists and objects as JSON."""
-    from warehouse.sql import QueryResult, to_csv as query_csv
-
-    return query_csv(QueryResult(list(columns), [tuple(r) for r in rows]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([json.dumps(_plain(v), ensure_ascii=False) if isinstance(v, (list, dict)) else _plain(v)
+                         for v in row])
+    return out.getvalue()
 
 
 def to_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Exact values: a list of objects, one per row."""
-    from warehouse.sql import QueryResult, to_json as query_json
-
-    return query_json(QueryResult(list(columns), [tuple(r) for r in rows]))
+    return json.dumps([dict(zip(columns, map(_plain, row))) for row in rows], ensure_ascii=False, indent=1)
 
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, width: int | None = None,

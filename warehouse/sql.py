@@ -19,14 +19,10 @@ Layers, each enough on its own for part of the threat:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -212,27 +208,3 @@ def run_query(path: str | Path, query: str, max_rows: int | None = None,
     truncated = bool(max_rows) and len(rows) > max_rows
     return QueryResult(columns=columns, rows=rows[:max_rows] if truncated else rows, truncated=truncated)
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
-
-
-def to_csv(result: QueryResult) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(result.columns)
-    for row in result.rows:
-        writer.writerow([json.dumps(_plain(v), ensure_ascii=False) if isinstance(v, (list, dict)) else _plain(v) for v in row])
-    return out.getvalue()
-
-
-def to_json(result: QueryResult) -> str:
-    return json.dumps([dict(zip(result.columns, map(_plain, row))) for row in result.rows], ensure_ascii=False, indent=1)

@@ -1,15 +1,13 @@
-"""Fixtures for the CLI tests: a demo-like warehouse (built by the report tests' independent builder) and a
-local webhook receiver."""
+"""Fixtures for the CLI tests: a demo-like warehouse (built by the report tests' independent builder) and,
+from tests/flows/conftest.py, the local failure-webhook receiver (``webhook``)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.flows.conftest import Receiver
+from tests.flows.conftest import webhook  # noqa: F401  (a fixture: pytest finds it by name here)
 from tests.report.conftest import build
 
 
@@ -20,13 +18,3 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli") / "radar.duckdb"
     build(path)
     return path
-
-
-@pytest.fixture
-def listener() -> Iterator[Receiver]:
-    receiver = Receiver()
-    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
-    thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()

@@ -1,5 +1,5 @@
 """Usage mistakes are caught before any flow: one line naming the option or variable, exit status 2, no
-Prefect import, no row in ``runs``, no call to the failure webhook (a local listener is configured)."""
+Prefect import, no row in ``runs``, no call to the failure webhook (a local webhook is configured)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _runs(path: Path) -> int:
 
 @pytest.mark.parametrize("args,env,config,names", MISTAKES, ids=[" ".join(m[0]) + (f" {m[3]}" if m[1] or m[2] else "")
                                                                for m in MISTAKES])
-def test_a_mistake_is_one_line_exit_2_and_nothing_else(warehouse, listener, tmp_path, args, env, config, names):
+def test_a_mistake_is_one_line_exit_2_and_nothing_else(warehouse, webhook, tmp_path, args, env, config, names):
     db = tmp_path / "radar.duckdb"
     shutil.copy(warehouse, db)
     a_file = tmp_path / "a-file"
@@ -67,7 +67,7 @@ def test_a_mistake_is_one_line_exit_2_and_nothing_else(warehouse, listener, tmp_
         env["RADAR_CONFIG"] = str(tmp_path / "radar.toml")
     before = _runs(db)
 
-    ran = radar(*args, env={"RADAR_DB": str(db), "RADAR_WEBHOOK_URL": listener.url, **env}, cwd=tmp_path)
+    ran = radar(*args, env={"RADAR_DB": str(db), "RADAR_WEBHOOK_URL": webhook.url, **env}, cwd=tmp_path)
 
     assert ran.code == 2, ran.stderr
     assert len(ran.error_lines) == 1 and ran.error_lines[0].startswith("error: "), ran.stderr
@@ -75,17 +75,17 @@ def test_a_mistake_is_one_line_exit_2_and_nothing_else(warehouse, listener, tmp_
     assert ran.stdout == ""
     assert not ran.prefect and not ran.flows, "the mistake reached the orchestration code"
     assert _runs(db) == before
-    assert listener.messages == []
+    assert webhook.messages == []
 
 
-def test_the_same_environment_does_notify_when_real_work_fails(listener, tmp_path):
-    """Control: the listener and the environment above do receive a message when a run really fails (an
+def test_the_same_environment_does_notify_when_real_work_fails(webhook, tmp_path):
+    """Control: the webhook and the environment above do receive a message when a run really fails (an
     empty warehouse has nothing to report), so their silence above means something."""
     db = tmp_path / "empty.duckdb"
     duckdb.connect(str(db)).close()
-    ran = radar("run", "report", env={"RADAR_DB": str(db), "RADAR_WEBHOOK_URL": listener.url}, cwd=tmp_path)
+    ran = radar("run", "report", env={"RADAR_DB": str(db), "RADAR_WEBHOOK_URL": webhook.url}, cwd=tmp_path)
     assert ran.code == 1 and ran.prefect
     assert "holds no snapshots or rankings" in ran.error_lines[-1]
     assert len(ran.error_lines) <= 3 and "Finished in state" not in ran.stderr  # quiet: no Prefect state lines
-    assert len(listener.messages) == 1 and listener.messages[0]["flow"] == "weekly_report"
+    assert len(webhook.messages) == 1 and webhook.messages[0]["flow"] == "weekly_report"
     assert _runs(db) == 1
