@@ -6,8 +6,9 @@ import textwrap
 
 import pytest
 
+from pipeline.output import to_csv, to_json
 from warehouse import db
-from warehouse.sql import QueryRejected, run_query, to_csv, to_json
+from warehouse.sql import QueryRejected, run_query
 
 
 def test_migrations_apply_once_in_order(tmp_path):
@@ -88,5 +89,5 @@ def test_sql_rejects_anything_but_one_read(warehouse, query):
 
 def test_sql_outputs(warehouse):
     result = run_query(warehouse, "select model_id, first_seen, ['x', 'y'] as l from models")
-    assert to_csv(result) == 'model_id,first_seen,l\na/b,2026-01-01,"[""x"", ""y""]"\n'
-    assert '"first_seen": "2026-01-01"' in to_json(result)
+    assert to_csv(result.columns, result.rows) == 'model_id,first_seen,l\na/b,2026-01-01,"[""x"", ""y""]"\n'
+    assert '"first_seen": "2026-01-01"' in to_json(result.columns, result.rows)
