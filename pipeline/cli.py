@@ -11,6 +11,7 @@ default (pipeline/terminal.py); tables come as ``--format table|csv|json`` (pipe
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -354,6 +355,8 @@ def report(
 
     with progress.listening(terminal.listener_for(err)), progress.step("Weekly report"):
         built = build_report(c.db, c.config, week=week, lang=lang.value if lang else None)
+    for warning in built.warnings:   # the same line the weekly_report flow logs
+        logging.getLogger("radar.report").warning("weekly report %s: %s", built.week, warning)
     for path in built.files:
         if path.suffix in (".md", ".html"):
             out.print(Text(str(path.resolve())), soft_wrap=True)
