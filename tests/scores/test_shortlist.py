@@ -14,6 +14,13 @@ from tests.scores.helpers import WarehouseBuilder, day, score
 from warehouse import db
 
 
+@pytest.fixture(autouse=True)
+def _terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table follows the terminal's width, which differs between runners (a pytest-xdist worker's is
+    narrower than a plain run's): pin the width the assertions on whole cells and header lines assume."""
+    monkeypatch.setenv("COLUMNS", "160")
+
+
 @pytest.fixture
 def scored(wh: WarehouseBuilder, cfg: Config) -> Path:
     """Five evaluated models of different size, dimension and licence (org/large, org/base and org/small are
